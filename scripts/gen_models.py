@@ -1,0 +1,903 @@
+#!/usr/bin/env python3
+"""Generates the typed Assistants v2 models of coassist from the OpenAPI spec.
+
+    python3 scripts/gen_models.py --spec ../shared/openai-spec/assistants-v2.yaml --out include/coassist/api
+
+Writes (all committed; users need no Python):
+  models/models.hpp     one struct per object schema, enums, unions and their JSON codecs
+  operations.hpp        a constexpr table of the 48 operations
+  events.hpp            the typed stream events and decode_event()
+The runtime they use (nullable, basic_enum, decode_error, ...) is the hand-written
+models/core.hpp. The mapping rules are documented there and in the generated headers.
+
+Naming: a schema's C++ name is its name in snake_case (AssistantObject -> assistant_object,
+OpenAIFile -> open_ai_file). An inline object or enum is named after where it sits:
+<owner>_<field> (run_object_required_action), array items add _item. Unions that occur in many
+places get one shared name from UNION_NAMES. Field names are the spec's; a C++ keyword gets a
+trailing underscore (static -> static_), the JSON name is unchanged.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+
+import yaml
+
+CPP_KEYWORDS = set("""alignas alignof and and_eq asm auto bitand bitor bool break case catch char
+char8_t char16_t char32_t class compl concept const consteval constexpr constinit const_cast continue
+co_await co_return co_yield decltype default delete do double dynamic_cast else enum explicit export
+extern false float for friend goto if inline int long mutable namespace new noexcept not not_eq
+nullptr operator or or_eq private protected public register reinterpret_cast requires return short
+signed sizeof static static_assert static_cast struct switch template this thread_local throw true
+try typedef typeid typename union unsigned using virtual void volatile wchar_t while xor
+xor_eq""".split())
+
+# Unions used in several places share one name (keyed by the sorted alternative C++ names).
+UNION_NAMES = {
+    ("assistant_tools_code", "assistant_tools_file_search", "assistant_tools_function"): "assistant_tool",
+    ("assistant_tools_code", "assistant_tools_file_search_type_only"): "attachment_tool",
+    ("message_content_image_file_object", "message_content_image_url_object",
+     "message_content_refusal_object", "message_content_text_object"): "message_content",
+    ("message_delta_content_image_file_object", "message_delta_content_image_url_object",
+     "message_delta_content_refusal_object", "message_delta_content_text_object"): "message_delta_content",
+    ("message_content_image_file_object", "message_content_image_url_object",
+     "message_request_content_text_object"): "message_request_content",
+    ("message_content_text_annotations_file_citation_object",
+     "message_content_text_annotations_file_path_object"): "message_content_text_annotation",
+    ("message_delta_content_text_annotations_file_citation_object",
+     "message_delta_content_text_annotations_file_path_object"): "message_delta_content_text_annotation",
+    ("run_step_details_message_creation_object", "run_step_details_tool_calls_object"): "run_step_details",
+    ("run_step_delta_step_details_message_creation_object",
+     "run_step_delta_step_details_tool_calls_object"): "run_step_delta_details",
+    ("run_step_details_tool_calls_code_object", "run_step_details_tool_calls_file_search_object",
+     "run_step_details_tool_calls_function_object"): "run_step_tool_call",
+    ("run_step_delta_step_details_tool_calls_code_object",
+     "run_step_delta_step_details_tool_calls_file_search_object",
+     "run_step_delta_step_details_tool_calls_function_object"): "run_step_delta_tool_call",
+    ("run_step_details_tool_calls_code_output_image_object",
+     "run_step_details_tool_calls_code_output_logs_object"): "run_step_code_output",
+    ("run_step_delta_step_details_tool_calls_code_output_image_object",
+     "run_step_delta_step_details_tool_calls_code_output_logs_object"): "run_step_delta_code_output",
+    ("other_chunking_strategy_response_param", "static_chunking_strategy_response_param"): "chunking_strategy_response",
+    ("comparison_filter", "compound_filter"): "search_filter",
+}
+
+# The stream event envelopes: events.hpp types them from stream_events.txt instead.
+EVENT_WRAPPERS = {"AssistantStreamEvent", "ThreadStreamEvent", "RunStreamEvent", "RunStepStreamEvent",
+                  "MessageStreamEvent", "ErrorEvent", "DoneEvent"}
+
+# Method names of the operations inside their group (the client and the CLI use them).
+METHOD_NAMES = {
+    "listAssistants": "list", "createAssistant": "create", "getAssistant": "retrieve",
+    "modifyAssistant": "update", "deleteAssistant": "delete",
+    "createThread": "create", "getThread": "retrieve", "modifyThread": "update",
+    "deleteThread": "delete", "createThreadAndRun": "create_and_run",
+    "listMessages": "list", "createMessage": "create", "getMessage": "retrieve",
+    "modifyMessage": "update", "deleteMessage": "delete",
+    "listRuns": "list", "createRun": "create", "getRun": "retrieve", "modifyRun": "update",
+    "cancelRun": "cancel", "submitToolOuputsToRun": "submit_tool_outputs",
+    "listRunSteps": "list", "getRunStep": "retrieve",
+    "listFiles": "list", "createFile": "create", "deleteFile": "delete", "retrieveFile": "retrieve",
+    "downloadFile": "content",
+    "createUpload": "create", "cancelUpload": "cancel", "completeUpload": "complete",
+    "addUploadPart": "add_part",
+    "listVectorStores": "list", "createVectorStore": "create", "getVectorStore": "retrieve",
+    "modifyVectorStore": "update", "deleteVectorStore": "delete",
+    "listVectorStoreFiles": "list", "createVectorStoreFile": "create",
+    "getVectorStoreFile": "retrieve", "deleteVectorStoreFile": "delete",
+    "updateVectorStoreFileAttributes": "update", "retrieveVectorStoreFileContent": "content",
+    "createVectorStoreFileBatch": "create", "getVectorStoreFileBatch": "retrieve",
+    "cancelVectorStoreFileBatch": "cancel", "listFilesInVectorStoreBatch": "list_files",
+    "searchVectorStore": "search",
+}
+
+HEADER_NOTE = ("// GENERATED by scripts/gen_models.py from the OpenAI Assistants v2 OpenAPI spec.\n"
+               "// Do not edit: change the generator and run it again (a test fails when this is stale).\n")
+
+
+def snake(name):
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
+    return s.lower()
+
+
+def member_name(name):
+    return name + "_" if name in CPP_KEYWORDS else name
+
+
+def enum_ident(value):
+    s = re.sub(r"[^A-Za-z0-9]+", "_", value).strip("_").lower()
+    if not s or s[0].isdigit():
+        s = "v_" + s
+    return s + "_" if s in CPP_KEYWORDS else s
+
+
+def cstr(s):
+    return json.dumps(s)
+
+
+def first_sentence(text, limit=110):
+    if not text:
+        return ""
+    text = " ".join(text.split())
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # markdown links -> their text
+    m = re.match(r"(.+?\.)(\s|$)", text)
+    s = m.group(1) if m else text
+    if len(s) > limit:
+        s = s[: limit - 3].rstrip() + "..."
+    return s
+
+
+# ---- type references: ('prim', cpp) | ('named', name) | ('vector', t) | ('map', t) ----
+def cpp_type(t):
+    kind = t[0]
+    if kind == "prim":
+        return t[1]
+    if kind == "named":
+        return "api::" + t[1]
+    if kind == "vector":
+        return "std::vector<%s>" % cpp_type(t[1])
+    if kind == "map":
+        return "std::map<std::string, %s>" % cpp_type(t[1])
+    raise ValueError(t)
+
+
+def value_deps(t):
+    """Named types that must be complete before a member of type t (vector allows incomplete)."""
+    if t[0] == "named":
+        return {t[1]}
+    if t[0] == "map":
+        return value_deps(t[1])
+    return set()
+
+
+class Struct:
+    def __init__(self, name, doc):
+        self.name, self.doc, self.fields = name, doc, []  # fields: (json, member, type, required, nullable, const)
+
+
+class Enum:
+    def __init__(self, name, values, doc):
+        self.name, self.values, self.doc = name, values, doc
+
+
+class Union:
+    def __init__(self, name, alts, doc):
+        self.name, self.alts, self.doc = name, alts, doc  # alts: list of type refs
+
+
+class Alias:
+    def __init__(self, name, target, doc):
+        self.name, self.target, self.doc = name, target, doc
+
+
+class Generator:
+    def __init__(self, spec):
+        self.spec = spec
+        self.schemas = spec["components"]["schemas"]
+        self.defs = {}  # name -> Struct/Enum/Union/Alias
+        self.order = []  # definition names in creation order
+        self.schema_types = {}  # schema name -> (type ref, nullable)
+        self.union_by_sig = {}
+        self.warnings = []
+
+    def add(self, d):
+        if d.name in self.defs:
+            raise SystemExit("duplicate C++ name %s" % d.name)
+        self.defs[d.name] = d
+        self.order.append(d.name)
+
+    # Returns (type ref, nullable, const string or None).
+    def resolve(self, sch, ctx, recursive_root=None):
+        if "$ref" in sch:
+            return self.resolve_ref(sch["$ref"].split("/")[-1]) + (None,)
+        if "$recursiveRef" in sch:
+            return (("named", snake(recursive_root)), False, None)
+        nullable = bool(sch.get("nullable"))
+        if "allOf" in sch:
+            parts = [p for p in sch["allOf"] if set(p) - {"nullable", "description"}]
+            nullable = nullable or any(p.get("nullable") for p in sch["allOf"])
+            if len(parts) != 1:
+                raise SystemExit("unsupported allOf at %s" % ctx)
+            t, n, c = self.resolve(parts[0], ctx, recursive_root)
+            return t, n or nullable, c
+        alts_key = "oneOf" if "oneOf" in sch else "anyOf" if "anyOf" in sch else None
+        if alts_key and not sch.get("properties"):
+            alts = [a for a in sch[alts_key] if a.get("type") != "null"]
+            nullable = nullable or len(alts) != len(sch[alts_key])
+            if len(alts) == 1:
+                t, n, c = self.resolve(alts[0], ctx, recursive_root)
+                return t, n or nullable, c
+            return self.make_union(alts, ctx, sch.get("description"), recursive_root), nullable, None
+        typ = sch.get("type")
+        if isinstance(typ, list):
+            nullable = nullable or "null" in typ
+            rest = [x for x in typ if x != "null"]
+            typ = rest[0] if len(rest) == 1 else None
+        if typ == "string" and "enum" in sch:
+            if len(sch["enum"]) == 1:
+                return ("prim", "std::string"), nullable, sch["enum"][0]
+            if ctx not in self.defs:
+                self.add(Enum(ctx, sch["enum"], first_sentence(sch.get("description"))))
+            return ("named", ctx), nullable, None
+        if typ == "string":
+            return ("prim", "std::string"), nullable, None
+        if typ == "integer":
+            return ("prim", "std::int64_t"), nullable, None
+        if typ == "number":
+            return ("prim", "double"), nullable, None
+        if typ == "boolean":
+            return ("prim", "bool"), nullable, None
+        if typ == "array":
+            t, n, _ = self.resolve(sch.get("items", {}), ctx + "_item", recursive_root)
+            if n:
+                t = ("prim", "json::value")  # arrays of nullable items do not occur in the spec
+            return ("vector", t), nullable, None
+        if typ == "object" or "properties" in sch:
+            if sch.get("properties"):
+                return ("named", self.make_struct(sch, ctx, recursive_root)), nullable, None
+            ap = sch.get("additionalProperties")
+            if isinstance(ap, dict) and ap:
+                t, n, _ = self.resolve(ap, ctx + "_value", recursive_root)
+                return ("map", t), nullable, None
+            return ("prim", "json::object"), nullable, None
+        if not sch or typ is None:
+            return ("prim", "json::value"), nullable, None
+        raise SystemExit("unsupported schema at %s: %r" % (ctx, sch))
+
+    def resolve_ref(self, schema_name):
+        if schema_name not in self.schema_types:
+            self.schema_types[schema_name] = None  # in progress (recursion guard)
+            sch = self.schemas[schema_name]
+            name = snake(schema_name)
+            t, n, c = self.resolve(sch, name, schema_name)
+            if t[0] != "named" or t[1] != name:
+                # a schema that is a primitive, map or a shared union: give it its spec name too
+                if name not in self.defs:
+                    self.add(Alias(name, t, first_sentence(sch.get("description"))))
+                if isinstance(self.defs[name], Alias):
+                    t = ("named", name)
+            self.schema_types[schema_name] = (t, n)
+        r = self.schema_types[schema_name]
+        if r is None:
+            return ("named", snake(schema_name)), False
+        return r
+
+    def make_struct(self, sch, name, recursive_root):
+        if name in self.defs:
+            raise SystemExit("two inline objects named %s" % name)
+        st = Struct(name, first_sentence(sch.get("description")))
+        self.defs[name] = st  # placeholder for recursion; appended to order once complete
+        required = set(sch.get("required", []))
+        for prop, psch in sch["properties"].items():
+            t, n, c = self.resolve(psch, name + "_" + prop, recursive_root)
+            st.fields.append((prop, member_name(prop), t, prop in required, n, c))
+        self.order.append(name)
+        return name
+
+    def make_union(self, alts, ctx, doc, recursive_root):
+        resolved = []
+        for i, a in enumerate(alts):
+            t, n, c = self.resolve(a, ctx + "_" + self.alt_suffix(a, i), recursive_root)
+            resolved.append(t)
+        # strings and string enums together: a plain string covers them all
+        if all(t == ("prim", "std::string") or (t[0] == "named" and isinstance(self.defs.get(t[1]), Enum))
+               for t in resolved):
+            return ("prim", "std::string")
+        uniq = []
+        for t in resolved:
+            if t not in uniq:
+                uniq.append(t)
+        sig = tuple(sorted(cpp_type(t).replace("api::", "") for t in uniq))
+        if sig in self.union_by_sig:
+            return ("named", self.union_by_sig[sig])
+        name = UNION_NAMES.get(sig, ctx)
+        self.union_by_sig[sig] = name
+        self.add(Union(name, uniq, first_sentence(doc)))
+        return ("named", name)
+
+    def alt_suffix(self, a, i):
+        typ = a.get("type")
+        if typ == "string":
+            return "string"
+        if typ in ("array", "number", "boolean", "integer"):
+            return typ
+        return "alt%d" % i
+
+    # ---- classification used by union codecs ----
+    def json_kind(self, t):
+        if t[0] == "prim":
+            return {"std::string": "string", "std::int64_t": "integer", "double": "number",
+                    "bool": "bool", "json::object": "object", "json::value": "any"}[t[1]]
+        if t[0] == "vector":
+            return "array"
+        if t[0] == "map":
+            return "object"
+        d = self.defs[t[1]]
+        if isinstance(d, Enum):
+            return "string"
+        if isinstance(d, Alias):
+            return self.json_kind(d.target)
+        if isinstance(d, Union):
+            return "any"
+        return "object"
+
+    def discriminators(self, t):
+        if t[0] != "named" or not isinstance(self.defs[t[1]], Struct):
+            return []
+        for prop, _m, ft, _r, _n, c in self.defs[t[1]].fields:
+            if prop == "type":
+                if c is not None:
+                    return [c]
+                if ft[0] == "named" and isinstance(self.defs[ft[1]], Enum):
+                    return list(self.defs[ft[1]].values)
+        return []
+
+    def run(self):
+        for name in self.schemas:
+            if name not in EVENT_WRAPPERS:
+                self.resolve_ref(name)
+
+
+# ---------------------------------------------------------------- emit models.hpp
+def topo_order(gen):
+    deps = {}
+    for name in gen.order:
+        d = gen.defs[name]
+        s = set()
+        if isinstance(d, Struct):
+            for f in d.fields:
+                s |= value_deps(f[2])
+        elif isinstance(d, Union):
+            for t in d.alts:
+                s |= value_deps(t)
+        elif isinstance(d, Alias):
+            s |= value_deps(d.target)
+        deps[name] = s - {name}
+    out, done, visiting = [], set(), set()
+
+    def visit(n):
+        if n in done:
+            return
+        if n in visiting:
+            raise SystemExit("by-value cycle through %s" % n)
+        visiting.add(n)
+        for m in sorted(deps[n]):
+            visit(m)
+        visiting.discard(n)
+        done.add(n)
+        out.append(n)
+
+    for n in gen.order:
+        visit(n)
+    return out
+
+
+def field_type(f):
+    _prop, _m, t, required, nullable, _c = f
+    base = cpp_type(t)
+    if nullable:
+        base = "nullable<%s>" % base
+    if not required:
+        base = "std::optional<%s>" % base
+    return base
+
+
+def emit_models(gen):
+    order = topo_order(gen)
+    L = []
+    w = L.append
+    w(HEADER_NOTE)
+    w("""// The typed models of the Assistants v2 API: one struct per object schema of the spec, in
+// namespace coassist::api, with JSON codecs (json::value_from / json::value_to, api::to_json /
+// api::from_json). Field names are the spec's. Mapping rules: see <coassist/api/models/core.hpp>.
+#pragma once
+
+#include <coassist/api/models/core.hpp>
+
+namespace coassist::api {
+""")
+    structs = [n for n in order if isinstance(gen.defs[n], (Struct, Union))]
+    w("// ---- forward declarations ----")
+    for n in structs:
+        w("struct %s;" % n)
+    w("")
+    for n in order:
+        d = gen.defs[n]
+        if isinstance(d, Enum):
+            if d.doc:
+                w("// %s" % d.doc)
+            w("struct %s : basic_enum<%s> {" % (n, n))
+            w("  using basic_enum::basic_enum;")
+            idents = [enum_ident(v) for v in d.values]
+            if len(set(idents)) != len(idents):
+                raise SystemExit("enum constant clash in %s" % n)
+            for ident, v in zip(idents, d.values):
+                w("  static constexpr std::string_view %s{%s};" % (ident, cstr(v)))
+            w("  static constexpr std::array<std::string_view, %d> known_values{%s};" %
+              (len(idents), ", ".join(idents)))
+            w("};\n")
+        elif isinstance(d, Alias):
+            if d.doc:
+                w("// %s" % d.doc)
+            w("using %s = %s;\n" % (n, cpp_type(d.target)))
+        elif isinstance(d, Union):
+            alts = [cpp_type(t) for t in d.alts] + ["api::unknown_json"]
+            if d.doc:
+                w("// %s" % d.doc)
+            disc = []
+            for t in d.alts:
+                vals = gen.discriminators(t)
+                if vals:
+                    disc.append("%s (type %s)" % (cpp_type(t).replace("api::", ""), "|".join(vals)))
+            if disc:
+                w("// Told apart by \"type\": %s." % "; ".join(disc))
+            else:
+                w("// Told apart by JSON kind.")
+            w("struct %s : std::variant<%s> {" % (n, ", ".join(alts)))
+            w("  using variant::variant;")
+            w("  using variant::operator=;")
+            w("  static constexpr bool coassist_model = true;")
+            w("};\n")
+        elif isinstance(d, Struct):
+            if d.doc:
+                w("// %s" % d.doc)
+            w("struct %s {" % n)
+            for f in d.fields:
+                prop, m, t, required, nullable, c = f
+                init = ""
+                if c is not None and required and not nullable:
+                    init = "{%s}" % cstr(c)
+                elif required and not nullable and t[0] == "prim" and t[1] in ("std::int64_t", "double", "bool"):
+                    init = "{}"
+                w("  %s %s%s;" % (field_type(f), m, init))
+            w("  json::object extra; // fields the spec does not know, kept for re-encoding")
+            w("  static constexpr bool coassist_model = true;")
+            w("};\n")
+    # codec declarations
+    w("// ---- JSON codecs (found by argument-dependent lookup from the core templates) ----")
+    for n in structs:
+        w("COASSIST_DECL void decode(const json::value& v, %s& out, const detail::path_node& at);" % n)
+        w("COASSIST_DECL json::value encode(const %s& x);" % n)
+    w("")
+    for n in structs:
+        d = gen.defs[n]
+        if isinstance(d, Struct):
+            emit_struct_codec(w, d)
+        else:
+            emit_union_codec(w, gen, d)
+    w("} // namespace coassist::api")
+    return "\n".join(L) + "\n"
+
+
+def emit_struct_codec(w, d):
+    n = d.name
+    w("COASSIST_DECL void decode(const json::value& v, %s& out, const detail::path_node& at) {" % n)
+    w("  const json::object& o = detail::expect_object(v, at);")
+    w("  out.extra.clear();")
+    for prop, m, t, required, nullable, c in d.fields:
+        if required:
+            w("  detail::read_required(o, %s, out.%s, at);" % (cstr(prop), m))
+        else:
+            w("  detail::read_optional(o, %s, out.%s, out.extra, at);" % (cstr(prop), m))
+    known = ", ".join(cstr(f[0]) for f in d.fields)
+    w("  static constexpr std::array<std::string_view, %d> known{%s};" % (len(d.fields), known))
+    w("  detail::collect_extra(o, known, out.extra);")
+    w("}")
+    w("COASSIST_DECL json::value encode(const %s& x) {" % n)
+    w("  json::object o;")
+    for prop, m, t, required, nullable, c in d.fields:
+        w("  detail::write_field(o, %s, x.%s);" % (cstr(prop), m))
+    w("  detail::write_extra(o, x.extra);")
+    w("  return o;")
+    w("}\n")
+
+
+def emit_union_codec(w, gen, d):
+    n = d.name
+    w("COASSIST_DECL void decode(const json::value& v, %s& out, const detail::path_node& at) {" % n)
+    by_kind = {}
+    for t in d.alts:
+        by_kind.setdefault(gen.json_kind(t), []).append(t)
+
+    def assign(t, indent):
+        ct = cpp_type(t)
+        w("%s%s alt{};" % (indent, ct))
+        w("%sdetail::decode_as(v, alt, at);" % indent) if False else w("%sdecode(v, alt, at);" % indent)
+        w("%sout = std::move(alt);" % indent)
+        w("%sreturn;" % indent)
+
+    objs = by_kind.get("object", [])
+    if objs:
+        w("  if (const json::object* o = v.if_object()) {")
+        tagged = [(t, gen.discriminators(t)) for t in objs]
+        untagged = [t for t, vals in tagged if not vals]
+        if any(vals for _t, vals in tagged):
+            w("    const std::string_view type = detail::discriminator(*o, \"type\");")
+            for t, vals in tagged:
+                if not vals:
+                    continue
+                cond = " || ".join("type == %s" % cstr(x) for x in vals)
+                w("    if (%s) {" % cond)
+                assign(t, "      ")
+                w("    }")
+        else:
+            w("    (void)o;")
+        if untagged:
+            if len(untagged) > 1:
+                gen.warnings.append("union %s: several untagged object alternatives" % n)
+            w("    {")
+            assign(untagged[0], "      ")
+            w("    }")
+        w("  }")
+    checks = [("string", "v.is_string()"), ("integer", "v.is_int64() || v.is_uint64()"),
+              ("number", "v.is_number()"), ("bool", "v.is_bool()"), ("array", "v.is_array()")]
+    for kind, cond in checks:
+        for t in by_kind.get(kind, [])[:1]:
+            w("  if (%s) {" % cond)
+            assign(t, "    ")
+            w("  }")
+    if by_kind.get("any"):
+        gen.warnings.append("union %s: an alternative of unknown JSON kind is never chosen" % n)
+    w("  out = unknown_json{v};")
+    w("}")
+    w("COASSIST_DECL json::value encode(const %s& x) {" % n)
+    w("  return std::visit(")
+    w("      [](const auto& alt) {")
+    w("        using detail::encode; // primitives; models are found by argument-dependent lookup")
+    w("        return json::value(encode(alt));")
+    w("      },")
+    w("      static_cast<const %s::variant&>(x));" % n)
+    w("}\n")
+
+
+# ---------------------------------------------------------------- operations.hpp
+def group_of(path, op_id):
+    if path.startswith("/files"):
+        return "files"
+    if path.startswith("/uploads"):
+        return "uploads"
+    if path.startswith("/assistants"):
+        return "assistants"
+    if path.startswith("/vector_stores"):
+        if "/file_batches" in path:
+            return "vector_store_file_batches"
+        if "/files" in path:
+            return "vector_store_files"
+        if path.endswith("/search"):
+            return "vector_store_search"
+        return "vector_stores"
+    if path.startswith("/threads"):
+        if "/steps" in path:
+            return "run_steps"
+        if path == "/threads/runs":
+            return "threads"
+        if "/runs" in path:
+            return "runs"
+        if "/messages" in path:
+            return "messages"
+        return "threads"
+    raise SystemExit("no group for %s" % path)
+
+
+GROUPS = ["assistants", "threads", "messages", "runs", "run_steps", "files", "uploads",
+          "vector_stores", "vector_store_files", "vector_store_file_batches", "vector_store_search"]
+
+
+def query_type(sch):
+    t = sch.get("type", "string")
+    if t == "array":
+        return "array of " + sch.get("items", {}).get("type", "string")
+    return t
+
+
+def collect_operations(gen):
+    ops = []
+    for path, item in gen.spec["paths"].items():
+        for method, op in item.items():
+            if method not in ("get", "post", "put", "delete", "patch"):
+                continue
+            params = op.get("parameters", [])
+            path_params = [p["name"] for p in params if p["in"] == "path"]
+            query = [(p["name"], query_type(p.get("schema", {})), bool(p.get("required")))
+                     for p in params if p["in"] == "query"]
+            req_schema, req_type, content_type, stream = "", "", "", False
+            body = op.get("requestBody")
+            if body:
+                content_type, media = next(iter(body["content"].items()))
+                ref = media.get("schema", {}).get("$ref")
+                if ref:
+                    req_schema = ref.split("/")[-1]
+                    t, _n = gen.resolve_ref(req_schema)
+                    req_type = cpp_type(t).replace("api::", "")
+                    props = gen.schemas[req_schema].get("properties", {})
+                    stream = "stream" in props
+            resp = op["responses"]["200"]["content"]
+            resp_ct, resp_media = next(iter(resp.items()))
+            ref = resp_media.get("schema", {}).get("$ref")
+            if ref:
+                resp_schema = ref.split("/")[-1]
+                t, _n = gen.resolve_ref(resp_schema)
+                resp_type = cpp_type(t).replace("api::", "")
+            else:
+                resp_schema, resp_type = "", "std::string"  # file content: raw bytes
+            group = group_of(path, op["operationId"])
+            ops.append(dict(id=op["operationId"], method=method.upper(), path=path,
+                            path_params=path_params, query=query, req_schema=req_schema,
+                            req_type=req_type, content_type=content_type, resp_schema=resp_schema,
+                            resp_type=resp_type, group=group, method_name=METHOD_NAMES[op["operationId"]],
+                            beta=group not in ("files", "uploads"), stream=stream,
+                            deprecated=bool(op.get("deprecated")),
+                            summary=first_sentence(op.get("summary") or op.get("description"))))
+    return ops
+
+
+def emit_operations(ops):
+    L = []
+    w = L.append
+    w(HEADER_NOTE)
+    w("""// The 48 operations of the Assistants v2 API as a constexpr table: what the client and the CLI
+// need to build a request (method, path template and its parameters, query parameters, the
+// request and response model names, the OpenAI-Beta header, streaming, content type).
+// This header is light: it does not include the models (see <coassist/api/models/models.hpp>).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+namespace coassist::api {
+
+enum class operation_group {""")
+    for g in GROUPS:
+        w("  %s," % g)
+    w("};\n")
+    w("constexpr std::string_view to_string(operation_group g) noexcept {")
+    w("  switch (g) {")
+    for g in GROUPS:
+        w("  case operation_group::%s: return %s;" % (g, cstr(g)))
+    w("  }")
+    w("  return {};")
+    w("}\n")
+    w("""struct query_parameter {
+  std::string_view name; // as sent, e.g. "include[]"
+  std::string_view type; // "integer", "string", "array of string"
+  bool required;
+};
+
+struct operation_info {
+  std::string_view operation_id;    // the spec's (sic: "submitToolOuputsToRun")
+  std::string_view http_method;     // "GET", "POST", "DELETE"
+  std::string_view path_template;   // "/threads/{thread_id}/runs", relative to the base URL
+  std::span<const std::string_view> path_parameters; // in path order
+  std::span<const query_parameter> query_parameters;
+  std::string_view request_schema;  // spec schema name, "" when there is no body
+  std::string_view request_type;    // coassist::api type name, "" when there is no body
+  std::string_view request_content_type; // "application/json", "multipart/form-data" or ""
+  std::string_view response_schema; // "" for raw content (downloadFile)
+  std::string_view response_type;   // coassist::api type name ("std::string" for raw content)
+  operation_group group;
+  std::string_view method_name;     // inside the group: "create", "list", "create_and_run", ...
+  bool sends_assistants_beta;       // OpenAI-Beta: assistants=v2
+  bool takes_stream;                // the body has "stream" (answers text/event-stream if true)
+  bool deprecated;
+  std::string_view summary;
+};
+
+namespace detail::operations_data {""")
+    for i, op in enumerate(ops):
+        if op["path_params"]:
+            w("inline constexpr std::array<std::string_view, %d> path_%d{%s};" %
+              (len(op["path_params"]), i, ", ".join(cstr(p) for p in op["path_params"])))
+        if op["query"]:
+            w("inline constexpr std::array<query_parameter, %d> query_%d{{%s}};" %
+              (len(op["query"]), i, ", ".join("{%s, %s, %s}" % (cstr(n), cstr(t), "true" if r else "false")
+                                             for n, t, r in op["query"])))
+    w("} // namespace detail::operations_data\n")
+    w("inline constexpr std::array<operation_info, %d> operations{{" % len(ops))
+    for i, op in enumerate(ops):
+        pp = "detail::operations_data::path_%d" % i if op["path_params"] else "{}"
+        qq = "detail::operations_data::query_%d" % i if op["query"] else "{}"
+        w("    {%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, operation_group::%s, %s, %s, %s, %s,\n     %s}," % (
+            cstr(op["id"]), cstr(op["method"]), cstr(op["path"]), pp, qq, cstr(op["req_schema"]),
+            cstr(op["req_type"]), cstr(op["content_type"]), cstr(op["resp_schema"]), cstr(op["resp_type"]),
+            op["group"], cstr(op["method_name"]), b(op["beta"]), b(op["stream"]), b(op["deprecated"]),
+            cstr(op["summary"])))
+    w("}};\n")
+    w("""// The operation with this operationId, or nullptr.
+constexpr const operation_info* find_operation(std::string_view operation_id) noexcept {
+  for (const operation_info& op : operations)
+    if (op.operation_id == operation_id) return &op;
+  return nullptr;
+}
+
+// The operation of a group and method name ("runs", "create"), or nullptr.
+constexpr const operation_info* find_operation(operation_group group,
+                                               std::string_view method_name) noexcept {
+  for (const operation_info& op : operations)
+    if (op.group == group && op.method_name == method_name) return &op;
+  return nullptr;
+}
+
+} // namespace coassist::api""")
+    return "\n".join(L) + "\n"
+
+
+def b(x):
+    return "true" if x else "false"
+
+
+def emit_operation_types(ops):
+    L = []
+    w = L.append
+    w(HEADER_NOTE)
+    w("""// Compile-time view of each operation: ops::create_run::request / ::response are the model
+// types, ::info the row of the operations table. For the typed client.
+#pragma once
+
+#include <coassist/api/models/models.hpp>
+#include <coassist/api/operations.hpp>
+
+namespace coassist::api::ops {
+""")
+    for i, op in enumerate(ops):
+        name = snake(op["id"])
+        req = ("api::" + op["req_type"]) if op["req_type"] else "void"
+        resp = "std::string" if op["resp_type"] == "std::string" else "api::" + op["resp_type"]
+        w("struct %s {" % name)
+        w("  using request = %s;" % req)
+        w("  using response = %s;" % resp)
+        w("  static constexpr const operation_info& info = operations[%d];" % i)
+        w("};")
+    w("\n} // namespace coassist::api::ops")
+    return "\n".join(L) + "\n"
+
+
+# ---------------------------------------------------------------- events.hpp
+def emit_events(gen, events_path):
+    events = []
+    for line in open(events_path, encoding="utf-8"):
+        if line.startswith("#") or not line.strip():
+            continue
+        name, data_schema, _wrapper, desc = line.rstrip("\n").split("\t")
+        events.append((name, data_schema, first_sentence(desc)))
+    L = []
+    w = L.append
+    w(HEADER_NOTE)
+    w("""// The server-sent events of a streamed run, typed: one struct per event name with the name as
+// a constant and `data` decoded into its model; `stream_event` is the variant of all of them plus
+// unknown_event (a name this version does not know: kept raw, never a failure).
+#pragma once
+
+#include <coassist/api/models/models.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include <system_error>
+
+namespace coassist::api {
+""")
+    names = []
+    for name, data_schema, desc in events:
+        sname = name.replace(".", "_") + "_event"
+        names.append((name, sname, data_schema))
+        w("// %s" % desc)
+        w("struct %s {" % sname)
+        w("  static constexpr std::string_view name{%s};" % cstr(name))
+        if data_schema.startswith("literal"):
+            w("  std::string data{\"[DONE]\"}; // the literal data of the last event")
+        else:
+            t, _n = gen.resolve_ref(data_schema)
+            w("  %s data;" % cpp_type(t))
+        w("};\n")
+    w("""// An event this version does not know: its name and its data (parsed JSON when it parsed,
+// else the text as a JSON string).
+struct unknown_event {
+  std::string name;
+  json::value data;
+};
+""")
+    w("using stream_event = std::variant<%s, unknown_event>;\n" % ", ".join(s for _n, s, _d in names))
+    w("""// The event name of any stream event.
+COASSIST_DECL std::string_view event_name(const stream_event& e) {
+  return std::visit(
+      [](const auto& x) -> std::string_view {
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, unknown_event>) return x.name;
+        else return std::decay_t<decltype(x)>::name;
+      },
+      e);
+}
+
+namespace detail {
+template <class Event> stream_event decode_event_data(std::string_view data) {
+  Event e;
+  if constexpr (std::is_same_v<decltype(e.data), std::string>) {
+    e.data = std::string(data);
+  } else {
+    e.data = from_json<decltype(e.data)>(json::parse(data));
+  }
+  return e;
+}
+} // namespace detail
+
+// Decodes one server-sent event (its `event:` name and `data:` text). An unknown name gives
+// unknown_event. Throws decode_error (shape) or boost::system::system_error (invalid JSON).
+COASSIST_DECL stream_event decode_event(std::string_view name, std::string_view data) {""")
+    for name, sname, _d in names:
+        w("  if (name == %s) return detail::decode_event_data<%s>(data);" % (cstr(name), sname))
+    w("""  unknown_event u{std::string(name), {}};
+  boost::system::error_code ec;
+  json::value parsed = json::parse(data, ec);
+  if (ec) u.data = json::string(data);
+  else u.data = std::move(parsed);
+  return u;
+}
+
+// The same without exceptions: on failure `ec` is set (a JSON parse error, or
+// std::errc::bad_message for a shape mismatch, with `error` describing it) and nullopt returned.
+COASSIST_DECL std::optional<stream_event> decode_event(std::string_view name, std::string_view data,
+                                                       std::error_code& ec,
+                                                       std::string* error = nullptr) {
+  ec.clear();
+  try {
+    return decode_event(name, data);
+  } catch (const decode_error& e) {
+    ec = std::make_error_code(std::errc::bad_message);
+    if (error != nullptr) *error = e.what();
+  } catch (const boost::system::system_error& e) {
+    ec = e.code();
+    if (error != nullptr) *error = e.what();
+  }
+  return std::nullopt;
+}
+
+// The JSON form of an event's data (for printing, e.g. the CLI's {"event": NAME, "data": ...}).
+COASSIST_DECL json::value event_data_json(const stream_event& e) {
+  return std::visit(
+      [](const auto& x) -> json::value {
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, unknown_event>) return x.data;
+        else if constexpr (std::is_same_v<decltype(x.data), std::string>) return json::string(x.data);
+        else return to_json(x.data);
+      },
+      e);
+}
+
+} // namespace coassist::api""")
+    return "\n".join(L) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--spec", required=True, help="assistants-v2.yaml")
+    ap.add_argument("--events", help="stream_events.txt (default: beside the spec)")
+    ap.add_argument("--out", required=True, help="the include/coassist/api folder to write into")
+    args = ap.parse_args()
+    with open(args.spec, encoding="utf-8") as f:
+        spec = yaml.safe_load(f)
+    gen = Generator(spec)
+    gen.run()
+    ops = collect_operations(gen)
+    events_path = args.events or os.path.join(os.path.dirname(args.spec), "stream_events.txt")
+    files = {
+        "models/models.hpp": emit_models(gen),
+        "operations.hpp": emit_operations(ops),
+        "models/operation_types.hpp": emit_operation_types(ops),
+        "events.hpp": emit_events(gen, events_path),
+    }
+    for rel, text in files.items():
+        path = os.path.join(args.out, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    for warning in gen.warnings:
+        print("warning:", warning, file=sys.stderr)
+    counts = {}
+    for d in gen.defs.values():
+        counts[type(d).__name__] = counts.get(type(d).__name__, 0) + 1
+    print("wrote %s: %s, %d operations" % (", ".join(files), counts, len(ops)), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
