@@ -1,0 +1,181 @@
+// Internal: the emulator's in-memory state and the helpers its handlers share. Every handler
+// runs with state::mutex held, so nothing here is synchronised on its own.
+#pragma once
+
+#include "app.hpp"
+#include "json_schema.hpp"
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace emu {
+
+using clock_type = std::chrono::steady_clock;
+
+// An error reply in the service's shape: {"error": {"message", "type", "param", "code"}}.
+struct api_error : std::exception {
+  api_error(unsigned status_, std::string message_, std::optional<std::string> param_ = std::nullopt,
+            std::optional<std::string> code_ = std::nullopt, std::string type_ = "invalid_request_error")
+      : status(status_), message(std::move(message_)), param(std::move(param_)), code(std::move(code_)),
+        type(std::move(type_)) {}
+  const char* what() const noexcept override { return message.c_str(); }
+  unsigned status;
+  std::string message;
+  std::optional<std::string> param;
+  std::optional<std::string> code;
+  std::string type;
+};
+
+json::object error_body(const api_error& e);
+
+// Items in creation order, found by id.
+template <class T> struct collection {
+  std::vector<std::string> order;
+  std::unordered_map<std::string, T> items;
+
+  T* find(const std::string& id) {
+    auto it = items.find(id);
+    return it == items.end() ? nullptr : &it->second;
+  }
+  T& add(const std::string& id, T value) {
+    order.push_back(id);
+    return items.insert_or_assign(id, std::move(value)).first->second;
+  }
+  bool erase(const std::string& id) {
+    if (items.erase(id) == 0) return false;
+    std::erase(order, id);
+    return true;
+  }
+};
+
+struct run_rec {
+  json::object obj;
+  collection<json::object> steps;
+  clock_type::time_point phase_start; // when the current queued/in_progress/cancelling began
+  std::string tool_step_id;           // the tool_calls step waiting for outputs
+  json::array outputs;                // the outputs submitted so far: {tool_call_id, output, name}
+  std::optional<json::object> next_turn; // a turn chosen for the next model invocation
+};
+
+struct thread_rec {
+  json::object obj;
+  collection<json::object> messages;
+  collection<run_rec> runs;
+  std::deque<json::object> script; // turns queued by POST /v1/_emulator/scripts
+};
+
+struct file_rec {
+  json::object obj;
+  std::string content;
+};
+
+struct upload_rec {
+  json::object obj;
+  std::unordered_map<std::string, std::string> parts; // part id -> bytes
+};
+
+struct vs_file_rec {
+  json::object obj;
+  clock_type::time_point ready_at;
+};
+
+struct batch_rec {
+  json::object obj;
+  std::vector<std::string> file_ids;
+};
+
+struct vector_store_rec {
+  json::object obj;
+  collection<vs_file_rec> files;
+  collection<batch_rec> batches;
+};
+
+struct operation {
+  std::string method;
+  std::vector<std::string> segments; // "/threads/{thread_id}" -> {"threads", "{thread_id}"}
+  std::string path;
+  std::string operation_id;
+  std::string request_schema; // empty: no body
+};
+
+struct request_ctx {
+  const http_request& req;
+  std::unordered_map<std::string, std::string> params; // path parameters
+  json::object body;                                   // parsed JSON (or multipart fields)
+  std::unordered_map<std::string, std::pair<std::string, std::string>> files; // multipart: field -> (filename, bytes)
+  clock_type::time_point now;
+
+  const std::string& param(const std::string& name) const { return params.at(name); }
+};
+
+struct state;
+using handler_fn = std::function<http_reply(state&, request_ctx&)>;
+
+struct state {
+  explicit state(app_options o);
+
+  app_options options;
+  std::mutex mutex;
+  schema_set schemas;
+  std::vector<operation> operations;
+  std::unordered_map<std::string, handler_fn> handlers; // operationId -> handler
+
+  collection<json::object> assistants;
+  std::unordered_map<std::string, thread_rec> threads;
+  collection<file_rec> files;
+  std::unordered_map<std::string, upload_rec> uploads;
+  collection<vector_store_rec> vector_stores;
+  std::deque<fault_spec> faults;
+
+  std::uint64_t counter = 0;
+  std::mt19937_64 rng;
+
+  std::string new_id(std::string_view prefix); // prefix + 24 alphanumerics
+  std::string request_id();
+
+  // lookups that answer 404 the way the service does
+  json::object& assistant(const std::string& id);
+  thread_rec& thread(const std::string& id);
+  json::object& message(thread_rec& t, const std::string& id);
+  run_rec& run(thread_rec& t, const std::string& id);
+  file_rec& file(const std::string& id);
+  vector_store_rec& vector_store(const std::string& id);
+
+  // lazy progress of everything time-driven
+  void advance_thread(thread_rec& t, clock_type::time_point now);
+  void advance_vector_store(vector_store_rec& vs, clock_type::time_point now);
+};
+
+// helpers shared by the handlers
+std::int64_t unix_now();
+http_reply json_reply(json::object body, unsigned status = 200);
+// list endpoint pagination: limit/order/after/before over items in creation order
+http_reply list_reply(const request_ctx& ctx, const std::vector<const json::object*>& items_in_creation_order);
+void check_metadata(const json::object& body, const std::string& field = "metadata");
+json::value field_or(const json::object& body, std::string_view key, json::value fallback);
+std::string text_of_content(const json::value& content); // a message's text parts joined
+
+// registration of each resource group's handlers
+void register_assistant_handlers(state& s);
+void register_run_handlers(state& s);
+void register_file_handlers(state& s);
+
+// runs (api_runs.cpp): start a run, and run it until it pauses; returns the events it produced
+json::object make_message(state& s, thread_rec& t, const json::object& req, const std::string& thread_id);
+std::vector<sse_event> run_until_pause(state& s, thread_rec& t, run_rec& r, clock_type::time_point now);
+// file search (api_files.cpp): ranked chunks over a vector store
+struct search_hit {
+  std::string file_id, filename, text;
+  double score;
+};
+std::vector<search_hit> search_vector_stores(state& s, const std::vector<std::string>& store_ids,
+                                             const std::string& query, std::size_t max_results);
+
+} // namespace emu
