@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Validate every response body in coassist-emulator request logs (written with
+`--log-requests FILE --log-bodies`) against the response schemas of OpenAI's OpenAPI spec.
+
+- 2xx JSON bodies: the operation's 200 response schema (operationId from the log line).
+- Error bodies: ErrorResponse.
+- Streams: every event's data against the schema stream_events.txt names for that event.
+
+Known deviation, accepted on purpose: list pages with no items carry `first_id`/`last_id` null
+(the real service does this; the spec types them as plain strings).
+
+usage: validate_responses.py [--spec DIR] LOG...   exit status 1 when anything fails"""
+import argparse
+import json
+import os
+import sys
+
+import jsonschema
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, "..", "emulator", "scripts"))
+import spec_tools  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--spec", default=os.path.join(here, "..", "..", "shared", "openai-spec"))
+    ap.add_argument("logs", nargs="+")
+    args = ap.parse_args()
+    spec = spec_tools.load_spec(os.path.join(args.spec, "assistants-v2.json"))
+    schemas = spec_tools.normalised_schemas(spec, compact=False)
+    for name, s in schemas.items():
+        if name.startswith("List") and name.endswith("Response"):
+            for k in ("first_id", "last_id"):
+                if k in s.get("properties", {}):
+                    s["properties"][k] = {"anyOf": [s["properties"][k], {"type": "null"}]}
+    root = {"components": {"schemas": schemas}}
+    ops = {op["operationId"]: op for op in spec_tools.operations(spec)}
+    events = {}
+    with open(os.path.join(args.spec, "stream_events.txt"), encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            cols = line.rstrip("\n").split("\t")
+            events[cols[0]] = cols[1]
+    cls = jsonschema.validators.validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"})
+    validators = {}
+
+    def validator(name):
+        if name not in validators:
+            schema = {"$ref": "#/components/schemas/" + name, "components": root["components"]}
+            validators[name] = cls(schema)
+        return validators[name]
+
+    checked, failures = 0, []
+
+    def check(name, body, where):
+        nonlocal checked
+        checked += 1
+        errs = sorted(validator(name).iter_errors(body), key=lambda e: len(list(e.path)))
+        if errs:
+            e = errs[0]
+            failures.append(f"{where}: {name} at /{'/'.join(map(str, e.path))}: {e.message[:300]}")
+
+    for log in args.logs:
+        with open(log, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                rec = json.loads(line)
+                where = f"{os.path.basename(log)}:{n} {rec['method']} {rec['path']} -> {rec['status']}"
+                if rec.get("fault"):
+                    continue  # injected faults are deliberately not the service's shapes
+                if "events" in rec:
+                    for ev in rec["events"]:
+                        schema = events.get(ev["event"])
+                        if schema is None:
+                            failures.append(f"{where}: unknown event {ev['event']}")
+                        elif ev["event"] == "done":
+                            if ev["data"] != "[DONE]":
+                                failures.append(f"{where}: done event carries {ev['data']!r}")
+                        else:
+                            check(schema, json.loads(ev["data"]), where + " " + ev["event"])
+                    continue
+                if "response" not in rec:
+                    continue
+                body = rec["response"]
+                if rec["status"] >= 400:
+                    check("ErrorResponse", body, where)
+                elif rec.get("operationId") in ops and ops[rec["operationId"]]["response"]:
+                    check(ops[rec["operationId"]]["response"], body, where)
+    for fl in failures:
+        print("INVALID", fl)
+    print(f"validated {checked} response bodies, {len(failures)} invalid")
+    return 1 if failures or checked == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
