@@ -34,7 +34,7 @@ struct chunked_result {
 };
 
 // Grammar accepted (strict):
-//   chunk-size [BWS] *( ";" BWS ext-name [ BWS "=" BWS ( token / quoted-string ) ] BWS ) CRLF
+//   chunk-size *( BWS ";" BWS ext-name [ BWS "=" BWS ( token / quoted-string ) ] ) CRLF
 // 1..16 hex digits; CRLF after each chunk's data; trailer fields parsed like header fields.
 class chunked_decoder {
 public:
@@ -178,8 +178,13 @@ private:
       return n != 0;
     };
     for (;;) {
+      auto before = s.size();
       skip_ws();
-      if (s.empty()) return true;
+      if (s.empty()) {
+        if (s.size() == before) return true;
+        ec = error::bad_chunk_size; // whitespace at the end of the line: not in the grammar
+        return false;
+      }
       if (s.front() != ';') {
         // a junk byte right after the size ("5x") or a missing semicolon ("5 ext")
         ec = error::bad_chunk_size;

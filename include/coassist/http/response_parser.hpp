@@ -16,13 +16,15 @@
 // Strictness (all refusals are errors, never silent repairs):
 // - status line `HTTP/1.<digit> SP 3DIGIT [SP reason] CRLF`: HTTP/1.0 and 1.1 (1.2+ treated as
 //   1.1); the code is 100..999; the reason may be empty, and "HTTP/1.1 200\r\n" (no SP) is taken
-//   as an empty reason; anything else (RTSP/, ICE/, HTTP/0.9, HTTP/2, leading CRLF) is refused.
+//   as an empty reason; anything else (RTSP/, ICE/, HTTP/0.9, HTTP/2) is refused. Empty lines
+//   (CRLF) before a status line are skipped, within the head budget (as llhttp does).
 // - every line ends in CRLF: bare LF and bare CR are refused; obs-fold is refused; field names
 //   are tokens with no space before the colon; values refuse control characters except HTAB.
 // - Content-Length: digits only, < 2^64, duplicates only when equal (no comma lists).
-// - Transfer-Encoding: `chunked` must be the last coding and appear once, without parameters;
-//   TE and Content-Length together are refused. A TE whose last coding is not chunked means a
-//   close-delimited body (RFC 9112 6.3), delivered still encoded (other_transfer_codings()).
+// - Transfer-Encoding: `chunked` at most once, without parameters; it frames the body only as
+//   the last coding. A TE whose last coding is not chunked ("gzip", "chunked, gzip") means a
+//   close-delimited body (RFC 9112 6.3, as llhttp), delivered still encoded
+//   (other_transfer_codings()). TE and Content-Length together are refused.
 // - 1xx (except 101, refused) are skipped; their heads count against max_header_bytes.
 //   HEAD responses, 204 and 304 have no body whatever the framing fields say.
 // - Bytes after a complete response are not consumed; offering them without reset() is
@@ -214,11 +216,18 @@ private:
     std::size_t consumed = 0;
     for (;;) {
       std::error_code lec;
-      auto r = line_.read(input.substr(consumed), head_budget_, error::header_too_large, lec);
+      auto rest = input.substr(consumed);
+      // obs-fold is refused at its first byte, without waiting for the end of the line
+      if (status_line_seen_ && line_.empty() && !rest.empty() && detail::is_ows(rest.front()))
+        return fail(error::bad_header, ec);
+      auto r = line_.read(rest, head_budget_, error::header_too_large, lec);
       if (lec) return fail(lec, ec);
       consumed += r.consumed;
       if (!r.complete) return {consumed, parse_event::need_more, {}};
       if (!status_line_seen_) {
+        // empty lines (CRLF) before a status line are skipped, as llhttp does (a stray CRLF
+        // after the previous body); they count against max_header_bytes
+        if (r.line.empty()) continue;
         if (!parse_status_line(r.line, lec)) return fail(lec, ec);
         status_line_seen_ = true;
         continue;
@@ -285,11 +294,12 @@ private:
         return false;
       }
       for (char c : f.value) {
-        if (!detail::is_digit(c) || v > (std::uint64_t(-1) - 9) / 10) {
+        auto digit = static_cast<std::uint64_t>(c - '0');
+        if (!detail::is_digit(c) || v > (std::uint64_t(-1) - digit) / 10) {
           ec = error::bad_content_length;
           return false;
         }
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+        v = v * 10 + digit;
       }
       if (content_length_ && *content_length_ != v) {
         ec = error::conflicting_content_length;
@@ -297,31 +307,33 @@ private:
       }
       content_length_ = v;
     }
-    // Transfer-Encoding: a list over all TE lines; chunked only once and only last
-    bool te_present = false, chunked_last = false, bad = false;
+    // Transfer-Encoding: one list over all TE lines. chunked at most once and without
+    // parameters; it frames the body only as the last coding (else: close-delimited, 6.3).
+    bool te_present = false, chunked_last = false, chunked_seen = false, bad = false;
     for (const auto& f : head_.headers) {
       if (!detail::iequals(f.name, "transfer-encoding")) continue;
       te_present = true;
       detail::for_each_list_element(f.value, [&](std::string_view element) {
         auto semi = element.find(';');
         auto coding = detail::trim_ows(element.substr(0, semi));
-        if (!detail::is_token(coding) || chunked_last) {
-          bad = true; // junk, or anything after chunked
+        if (!detail::is_token(coding)) {
+          bad = true;
           return false;
         }
-        if (detail::iequals(coding, "chunked")) {
-          if (semi != std::string_view::npos) {
-            bad = true; // chunked takes no parameters
+        chunked_last = detail::iequals(coding, "chunked");
+        if (chunked_last) {
+          if (chunked_seen || semi != std::string_view::npos) {
+            bad = true; // chunked twice, or with parameters
             return false;
           }
-          chunked_last = true;
+          chunked_seen = true;
         } else {
           other_codings_ = true;
         }
         return true;
       });
     }
-    if (te_present && !chunked_last && !other_codings_) bad = true; // empty TE value
+    if (te_present && !chunked_seen && !other_codings_) bad = true; // empty TE value
     if (bad) {
       ec = error::bad_transfer_encoding;
       return false;
