@@ -32,6 +32,14 @@ json::object new_file(state& s, std::string filename, std::string purpose, std::
   return rec.obj;
 }
 
+// polling helpers (e.g. the SDK's uploadAndPoll) wait this long between retrievals
+http_reply processing_reply(const state& s, const json::object& obj) {
+  http_reply r = json_reply(obj);
+  if (obj.at("status") == "in_progress")
+    r.headers.emplace_back("openai-poll-after-ms", std::to_string(std::max(1, s.options.file_processing_ms / 2)));
+  return r;
+}
+
 json::object zero_counts() {
   return {{"in_progress", 0}, {"completed", 0}, {"failed", 0}, {"cancelled", 0}, {"total", 0}};
 }
@@ -365,7 +373,7 @@ void register_file_handlers(state& s) {
   h["getVectorStore"] = [](state& s, request_ctx& ctx) {
     auto& vs = s.vector_store(ctx.param("vector_store_id"));
     s.advance_vector_store(vs, ctx.now);
-    return json_reply(vs.obj);
+    return processing_reply(s, vs.obj);
   };
   h["modifyVectorStore"] = [](state& s, request_ctx& ctx) {
     check_metadata(ctx.body);
@@ -405,7 +413,7 @@ void register_file_handlers(state& s) {
     auto& vs = s.vector_store(ctx.param("vector_store_id"));
     auto& f = attach_file(s, vs, std::string(ctx.body.at("file_id").as_string()), ctx.body, ctx.now);
     s.advance_vector_store(vs, ctx.now);
-    return json_reply(f.obj);
+    return processing_reply(s, f.obj);
   };
   auto vs_file = [](state& s, request_ctx& ctx) -> std::pair<vector_store_rec*, vs_file_rec*> {
     auto& vs = s.vector_store(ctx.param("vector_store_id"));
@@ -416,7 +424,7 @@ void register_file_handlers(state& s) {
                                ctx.param("vector_store_id") + "'.");
     return {&vs, f};
   };
-  h["getVectorStoreFile"] = [vs_file](state& s, request_ctx& ctx) { return json_reply(vs_file(s, ctx).second->obj); };
+  h["getVectorStoreFile"] = [vs_file](state& s, request_ctx& ctx) { return processing_reply(s, vs_file(s, ctx).second->obj); };
   h["updateVectorStoreFileAttributes"] = [vs_file](state& s, request_ctx& ctx) {
     auto* f = vs_file(s, ctx).second;
     f->obj["attributes"] = ctx.body.at("attributes").is_null() ? json::value(json::object()) : ctx.body.at("attributes");
@@ -486,7 +494,7 @@ void register_file_handlers(state& s) {
     }
     auto& stored = vs.batches.add(id, std::move(b));
     s.advance_vector_store(vs, ctx.now);
-    return json_reply(stored.obj);
+    return processing_reply(s, stored.obj);
   };
   auto batch = [](state& s, request_ctx& ctx) -> std::pair<vector_store_rec*, batch_rec*> {
     auto& vs = s.vector_store(ctx.param("vector_store_id"));
@@ -495,7 +503,7 @@ void register_file_handlers(state& s) {
     if (!b) throw api_error(404, "No file batch found with id '" + ctx.param("batch_id") + "'.");
     return {&vs, b};
   };
-  h["getVectorStoreFileBatch"] = [batch](state& s, request_ctx& ctx) { return json_reply(batch(s, ctx).second->obj); };
+  h["getVectorStoreFileBatch"] = [batch](state& s, request_ctx& ctx) { return processing_reply(s, batch(s, ctx).second->obj); };
   h["cancelVectorStoreFileBatch"] = [batch](state& s, request_ctx& ctx) {
     auto [vs, b] = batch(s, ctx);
     if (b->obj.at("status") == "in_progress") {
