@@ -211,7 +211,7 @@ template <class T, std::size_t... I>
 bool decode_struct(const json::object& object, T& out, decode_context& ctx, const path_node& at,
                    std::index_sequence<I...>) {
   bool ok = true;
-  auto one = [&]<std::size_t N>(std::integral_constant<std::size_t, N>) {
+  [[maybe_unused]] auto one = [&]<std::size_t N>(std::integral_constant<std::size_t, N>) {
     using field_type = std::remove_cvref_t<decltype(field<N>(out))>;
     constexpr std::string_view name = field_names<T>[N];
     const path_node here{&at, name};

@@ -79,7 +79,7 @@ json::object struct_schema(bool strict, std::index_sequence<I...>) {
   json::object properties;
   json::array required;
   properties.reserve(sizeof...(I));
-  auto add = [&]<std::size_t N>(std::integral_constant<std::size_t, N>) {
+  [[maybe_unused]] auto add = [&]<std::size_t N>(std::integral_constant<std::size_t, N>) {
     using field_type = std::remove_cvref_t<decltype(field<N>(std::declval<T&>()))>;
     json::object s = schema_of<field_type>(strict);
     if constexpr (is_optional<field_type>::value) {
