@@ -47,23 +47,40 @@ public:
   const char* name() const noexcept override { return "coassist.api"; }
   std::string message(int v) const override {
     switch (static_cast<errc>(v)) {
-    case errc::bad_request: return "bad request (400)";
-    case errc::authentication: return "authentication failed (401)";
-    case errc::permission_denied: return "permission denied (403)";
-    case errc::not_found: return "not found (404)";
-    case errc::conflict: return "conflict (409)";
-    case errc::unprocessable_entity: return "unprocessable entity (422)";
-    case errc::rate_limit: return "rate limited (429)";
-    case errc::internal_server: return "server error (5xx)";
-    case errc::api_status: return "HTTP error status";
-    case errc::connection: return "connection error";
-    case errc::timeout: return "timed out";
-    case errc::cancelled: return "cancelled";
-    case errc::missing_api_key: return "no API key: set OPENAI_API_KEY or client_options::api_key";
-    case errc::invalid_response: return "invalid response from the server";
-    case errc::stream_error: return "the server reported an error in the stream";
-    case errc::stream_truncated: return "the stream ended before its last event";
-    case errc::invalid_argument: return "invalid argument";
+    case errc::bad_request:
+      return "bad request (400)";
+    case errc::authentication:
+      return "authentication failed (401)";
+    case errc::permission_denied:
+      return "permission denied (403)";
+    case errc::not_found:
+      return "not found (404)";
+    case errc::conflict:
+      return "conflict (409)";
+    case errc::unprocessable_entity:
+      return "unprocessable entity (422)";
+    case errc::rate_limit:
+      return "rate limited (429)";
+    case errc::internal_server:
+      return "server error (5xx)";
+    case errc::api_status:
+      return "HTTP error status";
+    case errc::connection:
+      return "connection error";
+    case errc::timeout:
+      return "timed out";
+    case errc::cancelled:
+      return "cancelled";
+    case errc::missing_api_key:
+      return "no API key: set OPENAI_API_KEY or client_options::api_key";
+    case errc::invalid_response:
+      return "invalid response from the server";
+    case errc::stream_error:
+      return "the server reported an error in the stream";
+    case errc::stream_truncated:
+      return "the stream ended before its last event";
+    case errc::invalid_argument:
+      return "invalid argument";
     }
     return "unknown coassist.api error";
   }
@@ -87,20 +104,28 @@ struct error_info {
   std::string code;       // `error.code`
   std::string param;      // `error.param`
   std::string request_id; // the `x-request-id` response header
-  std::string where;      // for transport failures: stage and host, e.g. "connect api.openai.com:443"
+  std::string where; // for transport failures: stage and host, e.g. "connect api.openai.com:443"
 };
 
 // The errc for an HTTP error status.
 inline errc errc_for_status(int status) noexcept {
   switch (status) {
-  case 400: return errc::bad_request;
-  case 401: return errc::authentication;
-  case 403: return errc::permission_denied;
-  case 404: return errc::not_found;
-  case 409: return errc::conflict;
-  case 422: return errc::unprocessable_entity;
-  case 429: return errc::rate_limit;
-  default: return status >= 500 ? errc::internal_server : errc::api_status;
+  case 400:
+    return errc::bad_request;
+  case 401:
+    return errc::authentication;
+  case 403:
+    return errc::permission_denied;
+  case 404:
+    return errc::not_found;
+  case 409:
+    return errc::conflict;
+  case 422:
+    return errc::unprocessable_entity;
+  case 429:
+    return errc::rate_limit;
+  default:
+    return status >= 500 ? errc::internal_server : errc::api_status;
   }
 }
 
@@ -133,50 +158,89 @@ public:
   int status() const noexcept { return info().status; }
   const std::string& request_id() const noexcept { return info().request_id; }
 };
-class bad_request_error : public api_error { using api_error::api_error; };
-class authentication_error : public api_error { using api_error::api_error; };
-class permission_denied_error : public api_error { using api_error::api_error; };
-class not_found_error : public api_error { using api_error::api_error; };
-class conflict_error : public api_error { using api_error::api_error; };
-class unprocessable_entity_error : public api_error { using api_error::api_error; };
-class rate_limit_error : public api_error { using api_error::api_error; };
-class internal_server_error : public api_error { using api_error::api_error; };
+class bad_request_error : public api_error {
+  using api_error::api_error;
+};
+class authentication_error : public api_error {
+  using api_error::api_error;
+};
+class permission_denied_error : public api_error {
+  using api_error::api_error;
+};
+class not_found_error : public api_error {
+  using api_error::api_error;
+};
+class conflict_error : public api_error {
+  using api_error::api_error;
+};
+class unprocessable_entity_error : public api_error {
+  using api_error::api_error;
+};
+class rate_limit_error : public api_error {
+  using api_error::api_error;
+};
+class internal_server_error : public api_error {
+  using api_error::api_error;
+};
 // The server reported an error inside an event stream (`event: error`).
-class stream_error : public api_error { using api_error::api_error; };
+class stream_error : public api_error {
+  using api_error::api_error;
+};
 
 // No usable response: resolve, connect, TLS, read or write failed.
-class connection_error : public error { using error::error; };
-class timeout_error : public connection_error { using connection_error::connection_error; };
-class cancelled_error : public error { using error::error; };
+class connection_error : public error {
+  using error::error;
+};
+class timeout_error : public connection_error {
+  using connection_error::connection_error;
+};
+class cancelled_error : public error {
+  using error::error;
+};
 // The server's answer could not be decoded, or a stream ended early.
-class invalid_response_error : public error { using error::error; };
+class invalid_response_error : public error {
+  using error::error;
+};
 // The library refused to send the request (missing API key, invalid header...).
-class usage_error : public error { using error::error; };
+class usage_error : public error {
+  using error::error;
+};
 
 // An exception_ptr holding the exception of the right class for `info`.
 inline std::exception_ptr make_error(error_info info) {
   switch (info.kind) {
-  case errc::bad_request: return std::make_exception_ptr(bad_request_error(std::move(info)));
-  case errc::authentication: return std::make_exception_ptr(authentication_error(std::move(info)));
+  case errc::bad_request:
+    return std::make_exception_ptr(bad_request_error(std::move(info)));
+  case errc::authentication:
+    return std::make_exception_ptr(authentication_error(std::move(info)));
   case errc::permission_denied:
     return std::make_exception_ptr(permission_denied_error(std::move(info)));
-  case errc::not_found: return std::make_exception_ptr(not_found_error(std::move(info)));
-  case errc::conflict: return std::make_exception_ptr(conflict_error(std::move(info)));
+  case errc::not_found:
+    return std::make_exception_ptr(not_found_error(std::move(info)));
+  case errc::conflict:
+    return std::make_exception_ptr(conflict_error(std::move(info)));
   case errc::unprocessable_entity:
     return std::make_exception_ptr(unprocessable_entity_error(std::move(info)));
-  case errc::rate_limit: return std::make_exception_ptr(rate_limit_error(std::move(info)));
+  case errc::rate_limit:
+    return std::make_exception_ptr(rate_limit_error(std::move(info)));
   case errc::internal_server:
     return std::make_exception_ptr(internal_server_error(std::move(info)));
-  case errc::api_status: return std::make_exception_ptr(api_error(std::move(info)));
-  case errc::stream_error: return std::make_exception_ptr(stream_error(std::move(info)));
-  case errc::connection: return std::make_exception_ptr(connection_error(std::move(info)));
-  case errc::timeout: return std::make_exception_ptr(timeout_error(std::move(info)));
-  case errc::cancelled: return std::make_exception_ptr(cancelled_error(std::move(info)));
+  case errc::api_status:
+    return std::make_exception_ptr(api_error(std::move(info)));
+  case errc::stream_error:
+    return std::make_exception_ptr(stream_error(std::move(info)));
+  case errc::connection:
+    return std::make_exception_ptr(connection_error(std::move(info)));
+  case errc::timeout:
+    return std::make_exception_ptr(timeout_error(std::move(info)));
+  case errc::cancelled:
+    return std::make_exception_ptr(cancelled_error(std::move(info)));
   case errc::invalid_response:
   case errc::stream_truncated:
     return std::make_exception_ptr(invalid_response_error(std::move(info)));
   case errc::missing_api_key:
-  case errc::invalid_argument: return std::make_exception_ptr(usage_error(std::move(info)));
+  case errc::invalid_argument:
+    return std::make_exception_ptr(usage_error(std::move(info)));
   }
   return std::make_exception_ptr(error(std::move(info)));
 }

@@ -42,10 +42,14 @@ inline std::string text_excerpt(std::string_view body, std::size_t max_chars = 2
       out += "...";
       break;
     }
-    if (c == '<') in_tag = true;
-    else if (c == '>') in_tag = false, space = true;
-    else if (in_tag) continue;
-    else if (static_cast<unsigned char>(c) < 0x20 || c == ' ') space = true;
+    if (c == '<')
+      in_tag = true;
+    else if (c == '>')
+      in_tag = false, space = true;
+    else if (in_tag)
+      continue;
+    else if (static_cast<unsigned char>(c) < 0x20 || c == ' ')
+      space = true;
     else {
       if (space && !out.empty()) out += ' ';
       space = false;
@@ -65,7 +69,8 @@ inline error_info error_info_from_response(int status, std::string_view body,
   json::value v = json::parse(body, ec);
   if (!ec && v.is_object()) {
     const json::object& o = v.get_object();
-    if (auto* e = o.if_contains("error"); e && e->is_object() && read_error_object(e->get_object(), info))
+    if (auto* e = o.if_contains("error");
+        e && e->is_object() && read_error_object(e->get_object(), info))
       return info;
     if (read_error_object(o, info)) return info;
   }
