@@ -128,11 +128,13 @@ TEST_CASE("retry decisions follow the SDK policy", "[unit]") {
                     std::chrono::milliseconds remaining = 600s, double r = 0.0) {
     return net::decide_retry(p, 2, retries, replayable, h, status, st, ec, now, remaining, r);
   };
-  for (int s : {408, 409, 429, 500, 502, 503, 599}) CHECK(decide(0, true, &none, s).retry);
-  for (int s : {200, 400, 401, 403, 404, 422}) CHECK_FALSE(decide(0, true, &none, s).retry);
-  CHECK_FALSE(decide(2, true, &none, 503).retry);          // budget spent
-  CHECK_FALSE(decide(0, false, &none, 503).retry);         // body cannot be replayed
-  CHECK(decide(0, true, &none, 503).delay == 500ms);       // 0.5 s * 2^0, no jitter
+  for (int s : {408, 409, 429, 500, 502, 503, 599})
+    CHECK(decide(0, true, &none, s).retry);
+  for (int s : {200, 400, 401, 403, 404, 422})
+    CHECK_FALSE(decide(0, true, &none, s).retry);
+  CHECK_FALSE(decide(2, true, &none, 503).retry);    // budget spent
+  CHECK_FALSE(decide(0, false, &none, 503).retry);   // body cannot be replayed
+  CHECK(decide(0, true, &none, 503).delay == 500ms); // 0.5 s * 2^0, no jitter
   CHECK(decide(1, true, &none, 503).delay == 1000ms);
   CHECK(decide(1, true, &none, 503, {}, {}, 600s, 1.0).delay == 750ms); // jitter at most -25%
 

@@ -118,7 +118,8 @@ public:
     co_return 0;
   }
   void rewind() override {
-    for (auto& p : parts_) p->rewind();
+    for (auto& p : parts_)
+      p->rewind();
     index_ = 0;
   }
 

@@ -34,18 +34,30 @@ enum class stage {
 
 COASSIST_DECL const char* to_string(stage s) noexcept {
   switch (s) {
-  case stage::none: return "none";
-  case stage::resolve: return "resolve";
-  case stage::connect: return "connect";
-  case stage::proxy: return "proxy";
-  case stage::tls: return "tls";
-  case stage::write: return "write";
-  case stage::read: return "read";
-  case stage::parse: return "parse";
-  case stage::timeout: return "timeout";
-  case stage::cancelled: return "cancelled";
-  case stage::pool: return "pool";
-  case stage::request: return "request";
+  case stage::none:
+    return "none";
+  case stage::resolve:
+    return "resolve";
+  case stage::connect:
+    return "connect";
+  case stage::proxy:
+    return "proxy";
+  case stage::tls:
+    return "tls";
+  case stage::write:
+    return "write";
+  case stage::read:
+    return "read";
+  case stage::parse:
+    return "parse";
+  case stage::timeout:
+    return "timeout";
+  case stage::cancelled:
+    return "cancelled";
+  case stage::pool:
+    return "pool";
+  case stage::request:
+    return "request";
   }
   return "unknown";
 }
@@ -72,18 +84,30 @@ public:
   const char* name() const noexcept override { return "coassist.net"; }
   std::string message(int ev) const override {
     switch (static_cast<error>(ev)) {
-    case error::connect_timeout: return "connect timed out";
-    case error::idle_timeout: return "no data within the idle timeout";
-    case error::deadline_exceeded: return "overall deadline exceeded";
-    case error::no_addresses: return "host name resolved to no address";
-    case error::proxy_refused: return "proxy refused CONNECT";
-    case error::proxy_bad_response: return "bad response from proxy to CONNECT";
-    case error::bad_url: return "bad URL";
-    case error::unsupported_scheme: return "unsupported URL scheme (only http and https)";
-    case error::body_source_failed: return "request body source failed";
-    case error::connection_closed: return "connection closed before any response byte";
-    case error::stream_truncated: return "TLS stream truncated (no close_notify)";
-    case error::stream_closed: return "response stream already closed";
+    case error::connect_timeout:
+      return "connect timed out";
+    case error::idle_timeout:
+      return "no data within the idle timeout";
+    case error::deadline_exceeded:
+      return "overall deadline exceeded";
+    case error::no_addresses:
+      return "host name resolved to no address";
+    case error::proxy_refused:
+      return "proxy refused CONNECT";
+    case error::proxy_bad_response:
+      return "bad response from proxy to CONNECT";
+    case error::bad_url:
+      return "bad URL";
+    case error::unsupported_scheme:
+      return "unsupported URL scheme (only http and https)";
+    case error::body_source_failed:
+      return "request body source failed";
+    case error::connection_closed:
+      return "connection closed before any response byte";
+    case error::stream_truncated:
+      return "TLS stream truncated (no close_notify)";
+    case error::stream_closed:
+      return "response stream already closed";
     }
     return "unknown coassist.net error";
   }
@@ -102,12 +126,12 @@ COASSIST_DECL std::error_code make_error_code(error e) noexcept {
 // carried by transport_error). Safe to log: it never holds header values or bodies.
 struct diagnostics {
   net::stage stage = stage::none;
-  std::string host;           // the origin host (or the proxy host for stage::connect via proxy)
+  std::string host; // the origin host (or the proxy host for stage::connect via proxy)
   std::uint16_t port = 0;
-  std::error_code code;       // the underlying error
-  int http_status = 0;        // last HTTP status seen (e.g. the proxy's refusal, a 503 retried)
-  int attempts = 0;           // attempts made (1 = no retry)
-  std::string message;        // human readable: "tls 127.0.0.1:8443: certificate verify failed"
+  std::error_code code; // the underlying error
+  int http_status = 0;  // last HTTP status seen (e.g. the proxy's refusal, a 503 retried)
+  int attempts = 0;     // attempts made (1 = no retry)
+  std::string message;  // human readable: "tls 127.0.0.1:8443: certificate verify failed"
 
   void clear() { *this = diagnostics{}; }
 };
@@ -130,5 +154,4 @@ private:
 
 } // namespace coassist::net
 
-template <>
-struct std::is_error_code_enum<coassist::net::error> : std::true_type {};
+template <> struct std::is_error_code_enum<coassist::net::error> : std::true_type {};

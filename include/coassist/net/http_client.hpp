@@ -6,7 +6,8 @@
 //   net::request req{"GET", net::base_url("https://api.example.com/v1").make_url("/models")};
 //   net::response r = co_await client.async_send(req, {}, asio::use_awaitable);   // whole body
 //   net::response_stream s = co_await client.async_open(req, {}, asio::use_awaitable);
-//   for (;;) { auto chunk = co_await s.async_read_some(asio::use_awaitable); if (chunk.empty()) break; }
+//   for (;;) { auto chunk = co_await s.async_read_some(asio::use_awaitable); if (chunk.empty())
+//   break; }
 //
 // Every async_* operation completes with `void(std::error_code, T)` and accepts any completion
 // token (use_awaitable, callbacks, use_future, experimental::as_tuple(...), deferred). Failure
@@ -50,8 +51,7 @@ namespace detail {
 
 // Adapts co_spawn's `void(std::exception_ptr, std::tuple<error_code, T>)` to the user's
 // `void(error_code, T)` handler, keeping the handler's executor and cancellation slot.
-template <class T, class Handler, class DefaultExecutor>
-struct completion_adaptor {
+template <class T, class Handler, class DefaultExecutor> struct completion_adaptor {
   Handler handler;
   DefaultExecutor fallback;
 
@@ -115,8 +115,7 @@ public:
   // Completes with the next body bytes: a view valid until the next call or close(). An empty
   // view means the body is complete (the connection is back in its pool). Bounded by the
   // client's idle_timeout between reads. Signature: void(std::error_code, std::string_view).
-  template <class CompletionToken>
-  auto async_read_some(CompletionToken&& token) {
+  template <class CompletionToken> auto async_read_some(CompletionToken&& token) {
     return asio::async_initiate<CompletionToken, void(std::error_code, std::string_view)>(
         [](auto handler, std::shared_ptr<detail::stream_state> st) {
           auto ex = st ? st->client->ex : asio::get_associated_executor(handler);
@@ -127,8 +126,7 @@ public:
   }
 
   // Reads the rest of the body into one string. Signature: void(std::error_code, std::string).
-  template <class CompletionToken>
-  auto async_read_all(CompletionToken&& token) {
+  template <class CompletionToken> auto async_read_all(CompletionToken&& token) {
     return asio::async_initiate<CompletionToken, void(std::error_code, std::string)>(
         [](auto handler, std::shared_ptr<detail::stream_state> st) {
           auto ex = st ? st->client->ex : asio::get_associated_executor(handler);
@@ -205,7 +203,8 @@ public:
   ~http_client() {
     if (!st_) return;
     for (auto& [key, pool] : st_->pools)
-      for (auto& c : pool.take_idle()) c->close();
+      for (auto& c : pool.take_idle())
+        c->close();
   }
 
   executor_type get_executor() const noexcept { return st_->ex; }
@@ -244,8 +243,8 @@ public:
     diagnostics d;
     auto* user = ro.diag;
     ro.diag = &d;
-    auto [ec, r] = co_await async_send(std::move(req), ro,
-                                       asio::experimental::as_tuple(asio::use_awaitable));
+    auto [ec, r] =
+        co_await async_send(std::move(req), ro, asio::experimental::as_tuple(asio::use_awaitable));
     if (user) *user = d;
     if (ec) throw transport_error(std::move(d));
     co_return std::move(r);
@@ -254,8 +253,8 @@ public:
     diagnostics d;
     auto* user = ro.diag;
     ro.diag = &d;
-    auto [ec, s] = co_await async_open(std::move(req), ro,
-                                       asio::experimental::as_tuple(asio::use_awaitable));
+    auto [ec, s] =
+        co_await async_open(std::move(req), ro, asio::experimental::as_tuple(asio::use_awaitable));
     if (user) *user = d;
     if (ec) throw transport_error(std::move(d));
     co_return std::move(s);

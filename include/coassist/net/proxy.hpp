@@ -34,8 +34,10 @@ COASSIST_DECL std::string base64(std::string_view in) {
   out.reserve((in.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
-    out += table[v >> 18 & 63], out += table[v >> 12 & 63], out += table[v >> 6 & 63], out += table[v & 63];
+    unsigned v =
+        (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+    out += table[v >> 18 & 63], out += table[v >> 12 & 63], out += table[v >> 6 & 63],
+        out += table[v & 63];
   }
   if (i + 1 == in.size()) {
     unsigned v = (unsigned char)in[i] << 16;
@@ -60,7 +62,8 @@ COASSIST_DECL bool iequal(std::string_view a, std::string_view b) {
 
 // Parses a proxy URL ("http://[user:pass@]host[:port]", or "host:port" taken as http).
 // Only http proxies are supported: error::unsupported_scheme otherwise.
-COASSIST_DECL std::optional<proxy_route> parse_proxy_url(std::string_view text, std::error_code& ec) {
+COASSIST_DECL std::optional<proxy_route> parse_proxy_url(std::string_view text,
+                                                         std::error_code& ec) {
   ec = {};
   std::string owned;
   if (text.find("://") == std::string_view::npos) {
@@ -100,13 +103,15 @@ COASSIST_DECL bool no_proxy_matches(std::string_view list, const origin& target)
       if (close == std::string_view::npos) continue;
       auto rest = entry.substr(close + 1);
       entry = entry.substr(1, close - 1);
-      if (rest.size() > 1 && rest.front() == ':') port = static_cast<std::uint16_t>(std::atoi(std::string(rest.substr(1)).c_str()));
+      if (rest.size() > 1 && rest.front() == ':')
+        port = static_cast<std::uint16_t>(std::atoi(std::string(rest.substr(1)).c_str()));
     } else if (auto c = entry.rfind(':'); c != std::string_view::npos && entry.find(':') == c) {
       port = static_cast<std::uint16_t>(std::atoi(std::string(entry.substr(c + 1)).c_str()));
       entry = entry.substr(0, c);
     }
     if (port && *port != target.port) continue;
-    while (!entry.empty() && entry.front() == '.') entry.remove_prefix(1);
+    while (!entry.empty() && entry.front() == '.')
+      entry.remove_prefix(1);
     if (entry.empty()) continue;
     std::string_view host = target.host;
     if (detail::iequal(host, entry)) return true;
@@ -123,10 +128,11 @@ using env_reader = std::function<const char*(const char*)>;
 
 // The proxy for `target`, or nullopt for a direct connection. Throws std::invalid_argument when
 // a configured proxy URL is unusable (so a typo never silently bypasses a required proxy).
-COASSIST_DECL std::optional<proxy_route> select_proxy(const proxy_options& opts, const origin& target,
-                                                      const env_reader& getenv_fn = [](const char* n) {
-                                                        return static_cast<const char*>(std::getenv(n));
-                                                      }) {
+COASSIST_DECL std::optional<proxy_route> select_proxy(
+    const proxy_options& opts, const origin& target,
+    const env_reader& getenv_fn = [](const char* n) {
+      return static_cast<const char*>(std::getenv(n));
+    }) {
   std::string url;
   std::string no_proxy;
   if (!opts.url.empty()) {

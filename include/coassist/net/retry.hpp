@@ -28,13 +28,16 @@ COASSIST_DECL bool is_retryable_failure(stage st, const std::error_code& ec) {
   switch (st) {
   case stage::cancelled:
   case stage::request:
-  case stage::pool: return false;
-  case stage::proxy: return ec != make_error_code(error::proxy_refused);
+  case stage::pool:
+    return false;
+  case stage::proxy:
+    return ec != make_error_code(error::proxy_refused);
   case stage::tls:
     // verification failures do not heal by themselves; handshake resets/timeouts may
     return ec.category() != asio::error::get_ssl_category() &&
            ec != asio::ssl::error::stream_truncated;
-  default: break;
+  default:
+    break;
   }
   if (ec == make_error_code(error::deadline_exceeded) || ec == asio::error::operation_aborted ||
       ec == make_error_code(error::bad_url) || ec == make_error_code(error::unsupported_scheme) ||

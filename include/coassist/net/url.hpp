@@ -63,8 +63,12 @@ COASSIST_DECL std::optional<origin> origin_of(urls::url_view u, std::error_code&
     o.host = u.host_ipv6_address().to_string();
     o.host_is_ip = true;
     break;
-  case urls::host_type::name: o.host = u.host_name(); break;
-  default: ec = error::bad_url; return std::nullopt; // IPvFuture
+  case urls::host_type::name:
+    o.host = u.host_name();
+    break;
+  default:
+    ec = error::bad_url;
+    return std::nullopt; // IPvFuture
   }
   if (u.has_port()) {
     if (u.port().empty() || u.port_number() == 0) {
@@ -99,7 +103,8 @@ public:
   // {{"limit", "20"}}). `{name}` must fill a whole segment; each value becomes exactly one
   // percent-encoded segment (a '/' in it is encoded as %2F). Throws std::invalid_argument for a
   // placeholder without a parameter.
-  urls::url make_url(std::string_view path_template, std::initializer_list<url_param> path_params = {},
+  urls::url make_url(std::string_view path_template,
+                     std::initializer_list<url_param> path_params = {},
                      std::initializer_list<url_param> query = {}) const {
     return make_url(path_template, std::vector<url_param>(path_params),
                     std::vector<url_param>(query));
@@ -114,7 +119,7 @@ public:
     while (pos <= path_template.size()) {
       auto slash = path_template.find('/', pos);
       auto seg = path_template.substr(pos, slash == std::string_view::npos ? std::string_view::npos
-                                                                            : slash - pos);
+                                                                           : slash - pos);
       if (!seg.empty()) {
         if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
           auto name = seg.substr(1, seg.size() - 2);
@@ -122,7 +127,8 @@ public:
           for (const auto& p : path_params)
             if (p.first == name) found = &p;
           if (!found)
-            throw std::invalid_argument("coassist: no value for path parameter " + std::string(name));
+            throw std::invalid_argument("coassist: no value for path parameter " +
+                                        std::string(name));
           if (found->second.empty())
             throw std::invalid_argument("coassist: empty path parameter " + std::string(name));
           segs.push_back(found->second); // segments() percent-encodes
@@ -135,7 +141,8 @@ public:
     }
     // (Boost.URL 1.81 turns set_path("/") on an empty path into "/./")
     if (u.encoded_path().empty()) u = urls::url(std::string(u.encoded_origin()) + "/");
-    for (const auto& q : query) u.params().append({q.first, q.second}); // params() encodes
+    for (const auto& q : query)
+      u.params().append({q.first, q.second}); // params() encodes
     return u;
   }
 

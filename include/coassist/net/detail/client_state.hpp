@@ -54,7 +54,8 @@ struct client_state {
 
   origin_pool& pool(const std::string& key) {
     auto it = pools.find(key);
-    if (it == pools.end()) it = pools.emplace(key, origin_pool(opts.max_connections_per_origin)).first;
+    if (it == pools.end())
+      it = pools.emplace(key, origin_pool(opts.max_connections_per_origin)).first;
     return it->second;
   }
   static void wake(pool_waiter* w) {
@@ -147,7 +148,8 @@ COASSIST_DECL asio::awaitable<step_error> acquire(std::shared_ptr<client_state> 
     conn_ptr c;
     std::vector<conn_ptr> expired;
     auto act = pool.acquire(clock::now(), st->opts.pool_idle_timeout, c, expired, woken);
-    for (auto& e : expired) e->close();
+    for (auto& e : expired)
+      e->close();
     woken = false;
     if (act == origin_pool::action::reuse) {
       lease l(st, rt.key, std::move(c));
@@ -207,7 +209,8 @@ COASSIST_DECL asio::awaitable<step_error> write_request(client_state& st, connec
                                                         bool& body_touched) {
   http::request_head head;
   head.method = req.method;
-  head.target = rt.proxy && !rt.target.tls ? absolute_form_target(req.url) : origin_form_target(req.url);
+  head.target =
+      rt.proxy && !rt.target.tls ? absolute_form_target(req.url) : origin_form_target(req.url);
   head.headers = req.headers;
   try {
     if (!head.headers.contains("user-agent") && !st.opts.user_agent.empty())
@@ -234,7 +237,9 @@ COASSIST_DECL asio::awaitable<step_error> write_request(client_state& st, connec
   std::string bytes;
   if (auto ec = http::write_request_head(head, rt.target.host_header(), content_length, bytes))
     co_return step_error{stage::request, ec};
-  auto dl = [&] { return earliest(clock::now() + st.opts.idle_timeout, error::idle_timeout, overall); };
+  auto dl = [&] {
+    return earliest(clock::now() + st.opts.idle_timeout, error::idle_timeout, overall);
+  };
   ++st.stats.requests_sent;
   if (!req.body_stream) {
     std::array<asio::const_buffer, 2> bufs{asio::buffer(bytes), asio::buffer(req.body)};
@@ -263,7 +268,8 @@ COASSIST_DECL asio::awaitable<step_error> write_request(client_state& st, connec
       char size_line[24];
       int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", n);
       std::array<asio::const_buffer, 3> bufs{asio::buffer(size_line, static_cast<std::size_t>(len)),
-                                             asio::buffer(chunk.data(), n), asio::buffer("\r\n", 2)};
+                                             asio::buffer(chunk.data(), n),
+                                             asio::buffer("\r\n", 2)};
       ec = co_await c.write(bufs, dl());
     } else {
       ec = co_await c.write(asio::buffer(chunk.data(), n), dl());
@@ -292,13 +298,18 @@ COASSIST_DECL asio::awaitable<step_error> next_event(connection& c, std::chrono:
     c.consume(r.consumed);
     if (pec) co_return step_error{stage::parse, pec};
     switch (r.event) {
-    case http::parse_event::head: got_head = true; co_return step_error{};
+    case http::parse_event::head:
+      got_head = true;
+      co_return step_error{};
     case http::parse_event::body:
       if (r.body.empty()) continue;
       chunk = r.body;
       co_return step_error{};
-    case http::parse_event::message_complete: done = true; co_return step_error{};
-    case http::parse_event::need_more: break;
+    case http::parse_event::message_complete:
+      done = true;
+      co_return step_error{};
+    case http::parse_event::need_more:
+      break;
     }
     auto ec = co_await c.fill(earliest(clock::now() + idle, error::idle_timeout, overall));
     bool truncated = ec == asio::ssl::error::stream_truncated;
@@ -330,12 +341,13 @@ COASSIST_DECL asio::awaitable<step_error> read_head(connection& c, std::chrono::
 }
 
 COASSIST_DECL std::string describe(const step_error& e, const route& rt, int status) {
-  const origin& where =
-      rt.proxy && (e.stage == stage::resolve || e.stage == stage::connect || e.stage == stage::proxy)
-          ? rt.proxy->proxy
-          : rt.target;
+  const origin& where = rt.proxy && (e.stage == stage::resolve || e.stage == stage::connect ||
+                                     e.stage == stage::proxy)
+                            ? rt.proxy->proxy
+                            : rt.target;
   std::string m = std::string(to_string(e.stage)) + " " + where.authority();
-  if (rt.proxy && &where != &rt.proxy->proxy) m += " (via proxy " + rt.proxy->proxy.authority() + ")";
+  if (rt.proxy && &where != &rt.proxy->proxy)
+    m += " (via proxy " + rt.proxy->proxy.authority() + ")";
   m += ": " + e.ec.message();
   if (status) m += " (HTTP " + std::to_string(status) + ")";
   return m;
@@ -359,11 +371,9 @@ COASSIST_DECL void fill_diagnostics(diagnostics* d, const step_error& e, const r
 
 // The engine: attempts with retries. On success `out` holds the head (and the whole body unless
 // `streaming`, in which case `stream_lease` holds the connection positioned at the body).
-COASSIST_DECL asio::awaitable<std::error_code> run_request(std::shared_ptr<client_state> st,
-                                                           const request& req,
-                                                           const request_options& ro,
-                                                           bool streaming, response& out,
-                                                           lease& stream_lease) {
+COASSIST_DECL asio::awaitable<std::error_code>
+run_request(std::shared_ptr<client_state> st, const request& req, const request_options& ro,
+            bool streaming, response& out, lease& stream_lease) {
   co_await asio::this_coro::throw_if_cancelled(false);
   co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
   auto overall = clock::now() + ro.overall_timeout.value_or(st->opts.overall_timeout);
@@ -433,7 +443,7 @@ COASSIST_DECL asio::awaitable<std::error_code> run_request(std::shared_ptr<clien
     // arrived and the body can be sent again
     if (o.err && o.reused && !o.any_response_byte && !stale_retry_used &&
         (o.err.stage == stage::write || o.err.stage == stage::read) &&
-        o.err.ec.category() != error_category() && (replayable || !o.body_touched)) {
+        (replayable || !o.body_touched)) {
       stale_retry_used = true;
       ++st->stats.retries;
       continue;

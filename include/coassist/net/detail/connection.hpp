@@ -73,7 +73,7 @@ public:
 
   std::uint64_t id() const { return id_; }
   bool tls() const { return tls_; }
-  bool reused = false;          // served a previous response (stale-retry decision)
+  bool reused = false; // served a previous response (stale-retry decision)
   http::response_parser& parser() { return parser_; }
   asio::ip::tcp::socket& socket() { return stream_.next_layer(); }
 
@@ -107,7 +107,8 @@ public:
   // Resolves `host`, tries every address in turn (each bounded by connect_timeout) and sets
   // TCP_NODELAY. The lookup itself is abandoned (not awaited) when the deadline passes, since
   // the system resolver cannot be interrupted.
-  asio::awaitable<step_error> connect_tcp(const origin& to, std::chrono::milliseconds connect_timeout,
+  asio::awaitable<step_error> connect_tcp(const origin& to,
+                                          std::chrono::milliseconds connect_timeout,
                                           clock::time_point overall) {
     auto ex = co_await asio::this_coro::executor;
     auto dl = earliest(clock::now() + connect_timeout, net::error::connect_timeout, overall);
@@ -122,8 +123,8 @@ public:
         bool finished = false;
       };
       auto st = std::make_shared<lookup>(ex);
-      auto flags = to.host_is_ip ? asio::ip::resolver_base::numeric_host
-                                 : asio::ip::resolver_base::flags();
+      auto flags =
+          to.host_is_ip ? asio::ip::resolver_base::numeric_host : asio::ip::resolver_base::flags();
       st->resolver.async_resolve(to.host, std::to_string(to.port), flags,
                                  [st](std::error_code ec, asio::ip::tcp::resolver::results_type r) {
                                    st->ec = ec;
@@ -167,8 +168,8 @@ public:
                                             std::chrono::milliseconds connect_timeout,
                                             clock::time_point overall, int& proxy_status) {
     auto dl = earliest(clock::now() + connect_timeout, net::error::connect_timeout, overall);
-    std::string req = "CONNECT " + target.authority() + " HTTP/1.1\r\nHost: " + target.authority() +
-                      "\r\n";
+    std::string req =
+        "CONNECT " + target.authority() + " HTTP/1.1\r\nHost: " + target.authority() + "\r\n";
     if (!authorization.empty()) req += "Proxy-Authorization: " + authorization + "\r\n";
     req += "\r\n";
     auto [wec, wn] = co_await race_n(asio::async_write(socket(), asio::buffer(req), deferred), dl);
@@ -196,7 +197,8 @@ public:
       if (ec) co_return classify(net::stage::proxy, ec);
     }
     // the origin speaks only after our ClientHello: anything buffered now is garbage
-    if (!buffered().empty()) co_return step_error{net::stage::proxy, net::error::proxy_bad_response};
+    if (!buffered().empty())
+      co_return step_error{net::stage::proxy, net::error::proxy_bad_response};
     co_return step_error{};
   }
 
@@ -285,8 +287,7 @@ private:
   }
 
   // Races a deferred operation completing with (error_code) against the deadline.
-  template <class Op>
-  asio::awaitable<std::error_code> race(Op op, io_deadline dl) {
+  template <class Op> asio::awaitable<std::error_code> race(Op op, io_deadline dl) {
     timer_.expires_at(dl.at);
     auto [order, ec, tec] =
         co_await asio::experimental::make_parallel_group(std::move(op), timer_.async_wait(deferred))

@@ -14,8 +14,7 @@
 
 namespace coassist::net::detail {
 
-template <class Conn, class Waiter, class Clock = std::chrono::steady_clock>
-class pool_core {
+template <class Conn, class Waiter, class Clock = std::chrono::steady_clock> class pool_core {
 public:
   using time_point = typename Clock::time_point;
   enum class action { reuse, connect, wait };
@@ -75,7 +74,8 @@ public:
   // Closes nothing itself: hands every idle connection to the caller.
   std::vector<Conn> take_idle() {
     std::vector<Conn> out;
-    for (auto& e : idle_) out.push_back(std::move(e.conn));
+    for (auto& e : idle_)
+      out.push_back(std::move(e.conn));
     idle_.clear();
     return out;
   }
