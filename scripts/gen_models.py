@@ -17,9 +17,12 @@ places get one shared name from UNION_NAMES. Field names are the spec's; a C++ k
 trailing underscore (static -> static_), the JSON name is unchanged.
 """
 import argparse
+import difflib
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 
 import yaml
@@ -303,6 +306,9 @@ class Generator:
             return "string"
         if typ in ("array", "number", "boolean", "integer"):
             return typ
+        type_enum = a.get("properties", {}).get("type", {}).get("enum", [])
+        if len(type_enum) == 1:
+            return enum_ident(type_enum[0]).rstrip("_")  # an inline object named by its "type"
         return "alt%d" % i
 
     # ---- classification used by union codecs ----
@@ -372,6 +378,12 @@ def topo_order(gen):
     for n in gen.order:
         visit(n)
     return out
+
+
+def is_arithmetic(gen, t):
+    while t[0] == "named" and isinstance(gen.defs[t[1]], Alias):
+        t = gen.defs[t[1]].target
+    return t[0] == "prim" and t[1] in ("std::int64_t", "double", "bool")
 
 
 def field_type(f):
@@ -449,10 +461,12 @@ namespace coassist::api {
                 init = ""
                 if c is not None and required and not nullable:
                     init = "{%s}" % cstr(c)
-                elif required and not nullable and t[0] == "prim" and t[1] in ("std::int64_t", "double", "bool"):
+                elif required and not nullable and is_arithmetic(gen, t):
                     init = "{}"
                 w("  %s %s%s;" % (field_type(f), m, init))
             w("  json::object extra; // fields the spec does not know, kept for re-encoding")
+            if any(f[3] for f in d.fields):
+                w("  std::uint64_t missing = 0; // bit i: required field i was absent when decoded")
             w("  static constexpr bool coassist_model = true;")
             w("};\n")
     # codec declarations
@@ -476,9 +490,13 @@ def emit_struct_codec(w, d):
     w("COASSIST_DECL void decode(const json::value& v, %s& out, const detail::path_node& at) {" % n)
     w("  const json::object& o = detail::expect_object(v, at);")
     w("  out.extra.clear();")
-    for prop, m, t, required, nullable, c in d.fields:
+    if len(d.fields) > 64:
+        raise SystemExit("%s: more than 64 fields" % n)
+    if any(f[3] for f in d.fields):
+        w("  out.missing = 0;")
+    for i, (prop, m, t, required, nullable, c) in enumerate(d.fields):
         if required:
-            w("  detail::read_required(o, %s, out.%s, at);" % (cstr(prop), m))
+            w("  detail::read_required(o, %s, out.%s, out.missing, %d, out.extra, at);" % (cstr(prop), m, i))
         else:
             w("  detail::read_optional(o, %s, out.%s, out.extra, at);" % (cstr(prop), m))
     known = ", ".join(cstr(f[0]) for f in d.fields)
@@ -487,8 +505,11 @@ def emit_struct_codec(w, d):
     w("}")
     w("COASSIST_DECL json::value encode(const %s& x) {" % n)
     w("  json::object o;")
-    for prop, m, t, required, nullable, c in d.fields:
-        w("  detail::write_field(o, %s, x.%s);" % (cstr(prop), m))
+    for i, (prop, m, t, required, nullable, c) in enumerate(d.fields):
+        if required:
+            w("  detail::write_field(o, %s, x.%s, x.missing, %d);" % (cstr(prop), m, i))
+        else:
+            w("  detail::write_field(o, %s, x.%s);" % (cstr(prop), m))
     w("  detail::write_extra(o, x.extra);")
     w("  return o;")
     w("}\n")
@@ -751,6 +772,17 @@ namespace coassist::api::ops {
         w("  using response = %s;" % resp)
         w("  static constexpr const operation_info& info = operations[%d];" % i)
         w("};")
+    w("""
+// Calls f(ops::X{}) for the operation whose operationId is `operation_id` and returns true,
+// or returns false when there is none: runtime dispatch to the typed view (CLI, tests).
+template <class F> bool visit_operation(std::string_view operation_id, F&& f) {""")
+    for op in ops:
+        w("  if (operation_id == %s) {" % cstr(op["id"]))
+        w("    f(%s{});" % snake(op["id"]))
+        w("    return true;")
+        w("  }")
+    w("  return false;")
+    w("}")
     w("\n} // namespace coassist::api::ops")
     return "\n".join(L) + "\n"
 
@@ -868,11 +900,25 @@ COASSIST_DECL json::value event_data_json(const stream_event& e) {
     return "\n".join(L) + "\n"
 
 
+def clang_format(text, rel):
+    """Formats with the repository's .clang-format, so generated and hand-written code look alike."""
+    exe = shutil.which("clang-format-14") or shutil.which("clang-format")
+    if exe is None:
+        print("warning: clang-format-14 not found: output left unformatted", file=sys.stderr)
+        return text
+    style = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".clang-format")
+    r = subprocess.run([exe, "--style=file:" + os.path.abspath(style), "--assume-filename=" + rel],
+                       input=text, capture_output=True, text=True, check=True)
+    return r.stdout
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spec", required=True, help="assistants-v2.yaml")
     ap.add_argument("--events", help="stream_events.txt (default: beside the spec)")
     ap.add_argument("--out", required=True, help="the include/coassist/api folder to write into")
+    ap.add_argument("--check", action="store_true",
+                    help="write nothing; exit 1 and show a diff if the files in --out are stale")
     args = ap.parse_args()
     with open(args.spec, encoding="utf-8") as f:
         spec = yaml.safe_load(f)
@@ -886,11 +932,27 @@ def main():
         "models/operation_types.hpp": emit_operation_types(ops),
         "events.hpp": emit_events(gen, events_path),
     }
+    stale = []
     for rel, text in files.items():
+        text = clang_format(text, rel)
         path = os.path.join(args.out, rel)
+        if args.check:
+            old = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+            if old != text:
+                stale.append(rel)
+                sys.stdout.writelines(list(difflib.unified_diff(
+                    old.splitlines(True), text.splitlines(True), "committed/" + rel,
+                    "generated/" + rel))[:200])
+            continue
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
+    if args.check:
+        if stale:
+            print("STALE generated files: %s (run scripts/gen_models.py)" % ", ".join(stale))
+            sys.exit(1)
+        print("generated files are up to date")
+        return
     for warning in gen.warnings:
         print("warning:", warning, file=sys.stderr)
     counts = {}

@@ -171,14 +171,25 @@ struct unknown_event {
   json::value data;
 };
 
-using stream_event = std::variant<thread_created_event, thread_run_created_event, thread_run_queued_event, thread_run_in_progress_event, thread_run_requires_action_event, thread_run_completed_event, thread_run_incomplete_event, thread_run_failed_event, thread_run_cancelling_event, thread_run_cancelled_event, thread_run_expired_event, thread_run_step_created_event, thread_run_step_in_progress_event, thread_run_step_delta_event, thread_run_step_completed_event, thread_run_step_failed_event, thread_run_step_cancelled_event, thread_run_step_expired_event, thread_message_created_event, thread_message_in_progress_event, thread_message_delta_event, thread_message_completed_event, thread_message_incomplete_event, error_event, done_event, unknown_event>;
+using stream_event = std::variant<
+    thread_created_event, thread_run_created_event, thread_run_queued_event,
+    thread_run_in_progress_event, thread_run_requires_action_event, thread_run_completed_event,
+    thread_run_incomplete_event, thread_run_failed_event, thread_run_cancelling_event,
+    thread_run_cancelled_event, thread_run_expired_event, thread_run_step_created_event,
+    thread_run_step_in_progress_event, thread_run_step_delta_event, thread_run_step_completed_event,
+    thread_run_step_failed_event, thread_run_step_cancelled_event, thread_run_step_expired_event,
+    thread_message_created_event, thread_message_in_progress_event, thread_message_delta_event,
+    thread_message_completed_event, thread_message_incomplete_event, error_event, done_event,
+    unknown_event>;
 
 // The event name of any stream event.
 COASSIST_DECL std::string_view event_name(const stream_event& e) {
   return std::visit(
       [](const auto& x) -> std::string_view {
-        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, unknown_event>) return x.name;
-        else return std::decay_t<decltype(x)>::name;
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, unknown_event>)
+          return x.name;
+        else
+          return std::decay_t<decltype(x)>::name;
       },
       e);
 }
@@ -199,35 +210,57 @@ template <class Event> stream_event decode_event_data(std::string_view data) {
 // unknown_event. Throws decode_error (shape) or boost::system::system_error (invalid JSON).
 COASSIST_DECL stream_event decode_event(std::string_view name, std::string_view data) {
   if (name == "thread.created") return detail::decode_event_data<thread_created_event>(data);
-  if (name == "thread.run.created") return detail::decode_event_data<thread_run_created_event>(data);
+  if (name == "thread.run.created")
+    return detail::decode_event_data<thread_run_created_event>(data);
   if (name == "thread.run.queued") return detail::decode_event_data<thread_run_queued_event>(data);
-  if (name == "thread.run.in_progress") return detail::decode_event_data<thread_run_in_progress_event>(data);
-  if (name == "thread.run.requires_action") return detail::decode_event_data<thread_run_requires_action_event>(data);
-  if (name == "thread.run.completed") return detail::decode_event_data<thread_run_completed_event>(data);
-  if (name == "thread.run.incomplete") return detail::decode_event_data<thread_run_incomplete_event>(data);
+  if (name == "thread.run.in_progress")
+    return detail::decode_event_data<thread_run_in_progress_event>(data);
+  if (name == "thread.run.requires_action")
+    return detail::decode_event_data<thread_run_requires_action_event>(data);
+  if (name == "thread.run.completed")
+    return detail::decode_event_data<thread_run_completed_event>(data);
+  if (name == "thread.run.incomplete")
+    return detail::decode_event_data<thread_run_incomplete_event>(data);
   if (name == "thread.run.failed") return detail::decode_event_data<thread_run_failed_event>(data);
-  if (name == "thread.run.cancelling") return detail::decode_event_data<thread_run_cancelling_event>(data);
-  if (name == "thread.run.cancelled") return detail::decode_event_data<thread_run_cancelled_event>(data);
-  if (name == "thread.run.expired") return detail::decode_event_data<thread_run_expired_event>(data);
-  if (name == "thread.run.step.created") return detail::decode_event_data<thread_run_step_created_event>(data);
-  if (name == "thread.run.step.in_progress") return detail::decode_event_data<thread_run_step_in_progress_event>(data);
-  if (name == "thread.run.step.delta") return detail::decode_event_data<thread_run_step_delta_event>(data);
-  if (name == "thread.run.step.completed") return detail::decode_event_data<thread_run_step_completed_event>(data);
-  if (name == "thread.run.step.failed") return detail::decode_event_data<thread_run_step_failed_event>(data);
-  if (name == "thread.run.step.cancelled") return detail::decode_event_data<thread_run_step_cancelled_event>(data);
-  if (name == "thread.run.step.expired") return detail::decode_event_data<thread_run_step_expired_event>(data);
-  if (name == "thread.message.created") return detail::decode_event_data<thread_message_created_event>(data);
-  if (name == "thread.message.in_progress") return detail::decode_event_data<thread_message_in_progress_event>(data);
-  if (name == "thread.message.delta") return detail::decode_event_data<thread_message_delta_event>(data);
-  if (name == "thread.message.completed") return detail::decode_event_data<thread_message_completed_event>(data);
-  if (name == "thread.message.incomplete") return detail::decode_event_data<thread_message_incomplete_event>(data);
+  if (name == "thread.run.cancelling")
+    return detail::decode_event_data<thread_run_cancelling_event>(data);
+  if (name == "thread.run.cancelled")
+    return detail::decode_event_data<thread_run_cancelled_event>(data);
+  if (name == "thread.run.expired")
+    return detail::decode_event_data<thread_run_expired_event>(data);
+  if (name == "thread.run.step.created")
+    return detail::decode_event_data<thread_run_step_created_event>(data);
+  if (name == "thread.run.step.in_progress")
+    return detail::decode_event_data<thread_run_step_in_progress_event>(data);
+  if (name == "thread.run.step.delta")
+    return detail::decode_event_data<thread_run_step_delta_event>(data);
+  if (name == "thread.run.step.completed")
+    return detail::decode_event_data<thread_run_step_completed_event>(data);
+  if (name == "thread.run.step.failed")
+    return detail::decode_event_data<thread_run_step_failed_event>(data);
+  if (name == "thread.run.step.cancelled")
+    return detail::decode_event_data<thread_run_step_cancelled_event>(data);
+  if (name == "thread.run.step.expired")
+    return detail::decode_event_data<thread_run_step_expired_event>(data);
+  if (name == "thread.message.created")
+    return detail::decode_event_data<thread_message_created_event>(data);
+  if (name == "thread.message.in_progress")
+    return detail::decode_event_data<thread_message_in_progress_event>(data);
+  if (name == "thread.message.delta")
+    return detail::decode_event_data<thread_message_delta_event>(data);
+  if (name == "thread.message.completed")
+    return detail::decode_event_data<thread_message_completed_event>(data);
+  if (name == "thread.message.incomplete")
+    return detail::decode_event_data<thread_message_incomplete_event>(data);
   if (name == "error") return detail::decode_event_data<error_event>(data);
   if (name == "done") return detail::decode_event_data<done_event>(data);
   unknown_event u{std::string(name), {}};
   boost::system::error_code ec;
   json::value parsed = json::parse(data, ec);
-  if (ec) u.data = json::string(data);
-  else u.data = std::move(parsed);
+  if (ec)
+    u.data = json::string(data);
+  else
+    u.data = std::move(parsed);
   return u;
 }
 
@@ -253,9 +286,12 @@ COASSIST_DECL std::optional<stream_event> decode_event(std::string_view name, st
 COASSIST_DECL json::value event_data_json(const stream_event& e) {
   return std::visit(
       [](const auto& x) -> json::value {
-        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, unknown_event>) return x.data;
-        else if constexpr (std::is_same_v<decltype(x.data), std::string>) return json::string(x.data);
-        else return to_json(x.data);
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, unknown_event>)
+          return x.data;
+        else if constexpr (std::is_same_v<decltype(x.data), std::string>)
+          return json::string(x.data);
+        else
+          return to_json(x.data);
       },
       e);
 }

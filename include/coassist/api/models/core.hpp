@@ -15,9 +15,12 @@
 //   anything else decodes to unknown_json holding the raw value (never a failure).
 // - integers -> std::int64_t, numbers -> double, free-form objects -> json::object.
 // Every generated struct has `json::object extra`: the fields the spec does not know (and nulls
-// the spec does not allow in optional fields). Encoding writes the typed fields then `extra`, so
-// decode -> encode loses nothing. Numbers: a double with an integral value is encoded as an
-// integer (JSON does not tell 1 from 1.0; this keeps the wire form short).
+// the spec does not allow). Encoding writes the typed fields then `extra`, so decode -> encode
+// loses nothing. Decoding is lenient where real servers deviate from the spec: a required field
+// that is absent (or null though not nullable) keeps its default and sets its bit in the struct's
+// `missing` mask (bit = field position), and encoding skips it, as the official SDKs do with
+// "fields set". A value of the wrong JSON type is an error. Numbers: a double with an integral
+// value is encoded as an integer (JSON does not tell 1 from 1.0; this keeps the wire form short).
 //
 // Decoding throws decode_error naming the JSON path ("$.data[2].status") and the expected type;
 // try_from_json() reports the same as a value instead.
@@ -289,11 +292,19 @@ COASSIST_DECL const json::object& expect_object(const json::value& v, const path
   return v.get_object();
 }
 
+// A required field. Servers (and the spec's own examples) sometimes omit one or send null where
+// the spec allows none: the field keeps its default, its bit in `missing` is set so encoding does
+// not invent it, and a null is kept in `extra` (lossless). A value of the wrong type still throws.
 template <class T>
-void read_required(const json::object& o, std::string_view key, T& out, const path_node& at) {
-  path_node field{&at, key, 0, false};
+void read_required(const json::object& o, std::string_view key, T& out, std::uint64_t& missing,
+                   unsigned bit, json::object& extra, const path_node& at) {
   const json::value* v = o.if_contains(key);
-  if (v == nullptr) throw decode_error(path_string(field), "a required field", "nothing");
+  if (v == nullptr || (v->is_null() && !is_nullable<T>::value)) {
+    missing |= std::uint64_t{1} << bit;
+    if (v != nullptr) extra.emplace(key, nullptr);
+    return;
+  }
+  path_node field{&at, key, 0, false};
   decode(*v, out, field);
 }
 
@@ -328,8 +339,10 @@ void collect_extra(const json::object& o, const std::array<std::string_view, N>&
   }
 }
 
-template <class T> void write_field(json::object& o, std::string_view key, const T& x) {
-  o.insert_or_assign(key, encode(x));
+template <class T>
+void write_field(json::object& o, std::string_view key, const T& x, std::uint64_t missing,
+                 unsigned bit) {
+  if ((missing & (std::uint64_t{1} << bit)) == 0) o.insert_or_assign(key, encode(x));
 }
 template <class T>
 void write_field(json::object& o, std::string_view key, const std::optional<T>& x) {

@@ -43,9 +43,12 @@ struct complete_upload_request;
 struct compound_filter;
 struct search_filter;
 struct create_assistant_request_tool_resources_code_interpreter;
-struct create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0;
-struct create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1_static;
-struct create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1;
+struct
+    create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto;
+struct
+    create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static;
+struct
+    create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static;
 struct create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy;
 struct create_assistant_request_tool_resources_file_search_vector_stores_item;
 struct create_assistant_request_tool_resources_file_search;
@@ -66,9 +69,10 @@ struct create_message_request;
 struct truncation_object;
 struct create_run_request;
 struct create_thread_request_tool_resources_code_interpreter;
-struct create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0;
-struct create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1_static;
-struct create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1;
+struct create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto;
+struct
+    create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static;
+struct create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static;
 struct create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy;
 struct create_thread_request_tool_resources_file_search_vector_stores_item;
 struct create_thread_request_tool_resources_file_search;
@@ -212,13 +216,15 @@ struct vector_store_search_results_page;
 
 struct add_upload_part_request {
   std::string data;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 struct assistant_tools_code {
   std::string type{"code_interpreter"};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -234,7 +240,8 @@ struct file_search_ranker : basic_enum<file_search_ranker> {
 struct file_search_ranking_options {
   std::optional<api::file_search_ranker> ranker;
   double score_threshold{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -249,7 +256,8 @@ struct assistant_tools_file_search_file_search {
 struct assistant_tools_file_search {
   std::string type{"file_search"};
   std::optional<api::assistant_tools_file_search_file_search> file_search;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -261,19 +269,23 @@ struct function_object {
   std::string name;
   std::optional<api::function_parameters> parameters;
   std::optional<nullable<bool>> strict;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 struct assistant_tools_function {
   std::string type{"function"};
   api::function_object function;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// Told apart by "type": assistant_tools_code (type code_interpreter); assistant_tools_file_search (type file_search); assistant_tools_function (type function).
-struct assistant_tool : std::variant<api::assistant_tools_code, api::assistant_tools_file_search, api::assistant_tools_function, api::unknown_json> {
+// Told apart by "type": assistant_tools_code (type code_interpreter); assistant_tools_file_search
+// (type file_search); assistant_tools_function (type function).
+struct assistant_tool : std::variant<api::assistant_tools_code, api::assistant_tools_file_search,
+                                     api::assistant_tools_function, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -304,14 +316,16 @@ using metadata = std::map<std::string, std::string>;
 // Default response format.
 struct response_format_text {
   std::string type{"text"};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // JSON object response format.
 struct response_format_json_object {
   std::string type{"json_object"};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -324,7 +338,8 @@ struct response_format_json_schema_json_schema {
   std::string name;
   std::optional<api::response_format_json_schema_schema> schema;
   std::optional<nullable<bool>> strict;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -332,13 +347,17 @@ struct response_format_json_schema_json_schema {
 struct response_format_json_schema {
   std::string type{"json_schema"};
   api::response_format_json_schema_json_schema json_schema;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // Specifies the format that the model must output.
-// Told apart by "type": response_format_text (type text); response_format_json_object (type json_object); response_format_json_schema (type json_schema).
-struct assistants_api_response_format_option : std::variant<std::string, api::response_format_text, api::response_format_json_object, api::response_format_json_schema, api::unknown_json> {
+// Told apart by "type": response_format_text (type text); response_format_json_object (type
+// json_object); response_format_json_schema (type json_schema).
+struct assistants_api_response_format_option
+    : std::variant<std::string, api::response_format_text, api::response_format_json_object,
+                   api::response_format_json_schema, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -359,7 +378,8 @@ struct assistant_object {
   std::optional<nullable<double>> temperature;
   std::optional<nullable<double>> top_p;
   std::optional<nullable<api::assistants_api_response_format_option>> response_format;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -407,17 +427,60 @@ struct assistant_supported_models : basic_enum<assistant_supported_models> {
   static constexpr std::string_view gpt_3_5_turbo_1106{"gpt-3.5-turbo-1106"};
   static constexpr std::string_view gpt_3_5_turbo_0125{"gpt-3.5-turbo-0125"};
   static constexpr std::string_view gpt_3_5_turbo_16k_0613{"gpt-3.5-turbo-16k-0613"};
-  static constexpr std::array<std::string_view, 42> known_values{gpt_5, gpt_5_mini, gpt_5_nano, gpt_5_2025_08_07, gpt_5_mini_2025_08_07, gpt_5_nano_2025_08_07, gpt_4_1, gpt_4_1_mini, gpt_4_1_nano, gpt_4_1_2025_04_14, gpt_4_1_mini_2025_04_14, gpt_4_1_nano_2025_04_14, o3_mini, o3_mini_2025_01_31, o1, o1_2024_12_17, gpt_4o, gpt_4o_2024_11_20, gpt_4o_2024_08_06, gpt_4o_2024_05_13, gpt_4o_mini, gpt_4o_mini_2024_07_18, gpt_4_5_preview, gpt_4_5_preview_2025_02_27, gpt_4_turbo, gpt_4_turbo_2024_04_09, gpt_4_0125_preview, gpt_4_turbo_preview, gpt_4_1106_preview, gpt_4_vision_preview, gpt_4, gpt_4_0314, gpt_4_0613, gpt_4_32k, gpt_4_32k_0314, gpt_4_32k_0613, gpt_3_5_turbo, gpt_3_5_turbo_16k, gpt_3_5_turbo_0613, gpt_3_5_turbo_1106, gpt_3_5_turbo_0125, gpt_3_5_turbo_16k_0613};
+  static constexpr std::array<std::string_view, 42> known_values{gpt_5,
+                                                                 gpt_5_mini,
+                                                                 gpt_5_nano,
+                                                                 gpt_5_2025_08_07,
+                                                                 gpt_5_mini_2025_08_07,
+                                                                 gpt_5_nano_2025_08_07,
+                                                                 gpt_4_1,
+                                                                 gpt_4_1_mini,
+                                                                 gpt_4_1_nano,
+                                                                 gpt_4_1_2025_04_14,
+                                                                 gpt_4_1_mini_2025_04_14,
+                                                                 gpt_4_1_nano_2025_04_14,
+                                                                 o3_mini,
+                                                                 o3_mini_2025_01_31,
+                                                                 o1,
+                                                                 o1_2024_12_17,
+                                                                 gpt_4o,
+                                                                 gpt_4o_2024_11_20,
+                                                                 gpt_4o_2024_08_06,
+                                                                 gpt_4o_2024_05_13,
+                                                                 gpt_4o_mini,
+                                                                 gpt_4o_mini_2024_07_18,
+                                                                 gpt_4_5_preview,
+                                                                 gpt_4_5_preview_2025_02_27,
+                                                                 gpt_4_turbo,
+                                                                 gpt_4_turbo_2024_04_09,
+                                                                 gpt_4_0125_preview,
+                                                                 gpt_4_turbo_preview,
+                                                                 gpt_4_1106_preview,
+                                                                 gpt_4_vision_preview,
+                                                                 gpt_4,
+                                                                 gpt_4_0314,
+                                                                 gpt_4_0613,
+                                                                 gpt_4_32k,
+                                                                 gpt_4_32k_0314,
+                                                                 gpt_4_32k_0613,
+                                                                 gpt_3_5_turbo,
+                                                                 gpt_3_5_turbo_16k,
+                                                                 gpt_3_5_turbo_0613,
+                                                                 gpt_3_5_turbo_1106,
+                                                                 gpt_3_5_turbo_0125,
+                                                                 gpt_3_5_turbo_16k_0613};
 };
 
 struct assistant_tools_file_search_type_only {
   std::string type{"file_search"};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // `none` means the model will not call any tools and instead generates a message.
-struct assistants_api_tool_choice_option_string : basic_enum<assistants_api_tool_choice_option_string> {
+struct assistants_api_tool_choice_option_string
+    : basic_enum<assistants_api_tool_choice_option_string> {
   using basic_enum::basic_enum;
   static constexpr std::string_view none{"none"};
   static constexpr std::string_view auto_{"auto"};
@@ -431,12 +494,14 @@ struct assistants_named_tool_choice_type : basic_enum<assistants_named_tool_choi
   static constexpr std::string_view function{"function"};
   static constexpr std::string_view code_interpreter{"code_interpreter"};
   static constexpr std::string_view file_search{"file_search"};
-  static constexpr std::array<std::string_view, 3> known_values{function, code_interpreter, file_search};
+  static constexpr std::array<std::string_view, 3> known_values{function, code_interpreter,
+                                                                file_search};
 };
 
 struct assistants_named_tool_choice_function {
   std::string name;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -444,13 +509,16 @@ struct assistants_named_tool_choice_function {
 struct assistants_named_tool_choice {
   api::assistants_named_tool_choice_type type;
   std::optional<api::assistants_named_tool_choice_function> function;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // Controls which (if any) tool is called by the model.
 // Told apart by "type": assistants_named_tool_choice (type function|code_interpreter|file_search).
-struct assistants_api_tool_choice_option : std::variant<api::assistants_api_tool_choice_option_string, api::assistants_named_tool_choice, api::unknown_json> {
+struct assistants_api_tool_choice_option
+    : std::variant<api::assistants_api_tool_choice_option_string, api::assistants_named_tool_choice,
+                   api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -459,14 +527,16 @@ struct assistants_api_tool_choice_option : std::variant<api::assistants_api_tool
 // The default strategy.
 struct auto_chunking_strategy_request_param {
   std::string type{"auto"};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 struct static_chunking_strategy {
   std::int64_t max_chunk_size_tokens{};
   std::int64_t chunk_overlap_tokens{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -474,13 +544,17 @@ struct static_chunking_strategy {
 struct static_chunking_strategy_request_param {
   std::string type{"static"};
   api::static_chunking_strategy static_;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // The chunking strategy used to chunk the file(s).
-// Told apart by "type": auto_chunking_strategy_request_param (type auto); static_chunking_strategy_request_param (type static).
-struct chunking_strategy_request_param : std::variant<api::auto_chunking_strategy_request_param, api::static_chunking_strategy_request_param, api::unknown_json> {
+// Told apart by "type": auto_chunking_strategy_request_param (type auto);
+// static_chunking_strategy_request_param (type static).
+struct chunking_strategy_request_param
+    : std::variant<api::auto_chunking_strategy_request_param,
+                   api::static_chunking_strategy_request_param, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -509,25 +583,30 @@ struct comparison_filter_value_array_item : std::variant<std::string, double, ap
 
 // The value to compare against the attribute key; supports string, number, or boolean types.
 // Told apart by JSON kind.
-struct comparison_filter_value : std::variant<std::string, double, bool, std::vector<api::comparison_filter_value_array_item>, api::unknown_json> {
+struct comparison_filter_value
+    : std::variant<std::string, double, bool, std::vector<api::comparison_filter_value_array_item>,
+                   api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
 };
 
-// A filter used to compare a specified attribute key to a given value using a defined comparison operation.
+// A filter used to compare a specified attribute key to a given value using a defined comparison
+// operation.
 struct comparison_filter {
   api::comparison_filter_type type;
   std::string key;
   api::comparison_filter_value value;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 struct complete_upload_request {
   std::vector<std::string> part_ids;
   std::optional<std::string> md5;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -543,12 +622,15 @@ struct compound_filter_type : basic_enum<compound_filter_type> {
 struct compound_filter {
   api::compound_filter_type type;
   std::vector<api::search_filter> filters;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// Told apart by "type": comparison_filter (type eq|ne|gt|gte|lt|lte|in|nin); compound_filter (type and|or).
-struct search_filter : std::variant<api::comparison_filter, api::compound_filter, api::unknown_json> {
+// Told apart by "type": comparison_filter (type eq|ne|gt|gte|lt|lte|in|nin); compound_filter (type
+// and|or).
+struct search_filter
+    : std::variant<api::comparison_filter, api::compound_filter, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -564,7 +646,8 @@ struct reasoning_effort : basic_enum<reasoning_effort> {
   static constexpr std::string_view high{"high"};
   static constexpr std::string_view xhigh{"xhigh"};
   static constexpr std::string_view max{"max"};
-  static constexpr std::array<std::string_view, 7> known_values{none, minimal, low, medium, high, xhigh, max};
+  static constexpr std::array<std::string_view, 7> known_values{none, minimal, low, medium,
+                                                                high, xhigh,   max};
 };
 
 struct create_assistant_request_tool_resources_code_interpreter {
@@ -574,29 +657,47 @@ struct create_assistant_request_tool_resources_code_interpreter {
 };
 
 // The default strategy.
-struct create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0 {
+struct
+    create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto {
   std::string type{"auto"};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-struct create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1_static {
+struct
+    create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static {
   std::int64_t max_chunk_size_tokens{};
   std::int64_t chunk_overlap_tokens{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-struct create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1 {
+struct
+    create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static {
   std::string type{"static"};
-  api::create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1_static static_;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  api::
+      create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static
+          static_;
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // The chunking strategy used to chunk the file(s).
-// Told apart by "type": create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0 (type auto); create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1 (type static).
-struct create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy : std::variant<api::create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0, api::create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1, api::unknown_json> {
+// Told apart by "type":
+// create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto
+// (type auto);
+// create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static
+// (type static).
+struct create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy
+    : std::variant<
+          api::
+              create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto,
+          api::
+              create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static,
+          api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -604,7 +705,9 @@ struct create_assistant_request_tool_resources_file_search_vector_stores_item_ch
 
 struct create_assistant_request_tool_resources_file_search_vector_stores_item {
   std::optional<std::vector<std::string>> file_ids;
-  std::optional<api::create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy> chunking_strategy;
+  std::optional<
+      api::create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy>
+      chunking_strategy;
   std::optional<nullable<api::metadata>> metadata;
   json::object extra; // fields the spec does not know, kept for re-encoding
   static constexpr bool coassist_model = true;
@@ -612,7 +715,9 @@ struct create_assistant_request_tool_resources_file_search_vector_stores_item {
 
 struct create_assistant_request_tool_resources_file_search {
   std::optional<std::vector<std::string>> vector_store_ids;
-  std::optional<std::vector<api::create_assistant_request_tool_resources_file_search_vector_stores_item>> vector_stores;
+  std::optional<
+      std::vector<api::create_assistant_request_tool_resources_file_search_vector_stores_item>>
+      vector_stores;
   json::object extra; // fields the spec does not know, kept for re-encoding
   static constexpr bool coassist_model = true;
 };
@@ -637,7 +742,8 @@ struct create_assistant_request {
   std::optional<nullable<double>> temperature;
   std::optional<nullable<double>> top_p;
   std::optional<nullable<api::assistants_api_response_format_option>> response_format;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -650,14 +756,16 @@ struct create_file_request_purpose : basic_enum<create_file_request_purpose> {
   static constexpr std::string_view vision{"vision"};
   static constexpr std::string_view user_data{"user_data"};
   static constexpr std::string_view evals{"evals"};
-  static constexpr std::array<std::string_view, 6> known_values{assistants, batch, fine_tune, vision, user_data, evals};
+  static constexpr std::array<std::string_view, 6> known_values{assistants, batch,     fine_tune,
+                                                                vision,     user_data, evals};
 };
 
 // The expiration policy for a file.
 struct file_expiration_after {
   std::string anchor{"created_at"};
   std::int64_t seconds{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -665,7 +773,8 @@ struct create_file_request {
   std::string file;
   api::create_file_request_purpose purpose;
   std::optional<api::file_expiration_after> expires_after;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -678,7 +787,8 @@ struct create_message_request_role : basic_enum<create_message_request_role> {
 };
 
 // Specifies the detail level of the image if specified by the user.
-struct message_content_image_file_object_image_file_detail : basic_enum<message_content_image_file_object_image_file_detail> {
+struct message_content_image_file_object_image_file_detail
+    : basic_enum<message_content_image_file_object_image_file_detail> {
   using basic_enum::basic_enum;
   static constexpr std::string_view auto_{"auto"};
   static constexpr std::string_view low{"low"};
@@ -689,7 +799,8 @@ struct message_content_image_file_object_image_file_detail : basic_enum<message_
 struct message_content_image_file_object_image_file {
   std::string file_id;
   std::optional<api::message_content_image_file_object_image_file_detail> detail;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -697,12 +808,14 @@ struct message_content_image_file_object_image_file {
 struct message_content_image_file_object {
   std::string type{"image_file"};
   api::message_content_image_file_object_image_file image_file;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // Specifies the detail level of the image.
-struct message_content_image_url_object_image_url_detail : basic_enum<message_content_image_url_object_image_url_detail> {
+struct message_content_image_url_object_image_url_detail
+    : basic_enum<message_content_image_url_object_image_url_detail> {
   using basic_enum::basic_enum;
   static constexpr std::string_view auto_{"auto"};
   static constexpr std::string_view low{"low"};
@@ -713,7 +826,8 @@ struct message_content_image_url_object_image_url_detail : basic_enum<message_co
 struct message_content_image_url_object_image_url {
   std::string url;
   std::optional<api::message_content_image_url_object_image_url_detail> detail;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -721,7 +835,8 @@ struct message_content_image_url_object_image_url {
 struct message_content_image_url_object {
   std::string type{"image_url"};
   api::message_content_image_url_object_image_url image_url;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -729,26 +844,35 @@ struct message_content_image_url_object {
 struct message_request_content_text_object {
   std::string type{"text"};
   std::string text;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// Told apart by "type": message_content_image_file_object (type image_file); message_content_image_url_object (type image_url); message_request_content_text_object (type text).
-struct message_request_content : std::variant<api::message_content_image_file_object, api::message_content_image_url_object, api::message_request_content_text_object, api::unknown_json> {
+// Told apart by "type": message_content_image_file_object (type image_file);
+// message_content_image_url_object (type image_url); message_request_content_text_object (type
+// text).
+struct message_request_content
+    : std::variant<api::message_content_image_file_object, api::message_content_image_url_object,
+                   api::message_request_content_text_object, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
 };
 
 // Told apart by JSON kind.
-struct create_message_request_content : std::variant<std::string, std::vector<api::message_request_content>, api::unknown_json> {
+struct create_message_request_content
+    : std::variant<std::string, std::vector<api::message_request_content>, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
 };
 
-// Told apart by "type": assistant_tools_code (type code_interpreter); assistant_tools_file_search_type_only (type file_search).
-struct attachment_tool : std::variant<api::assistant_tools_code, api::assistant_tools_file_search_type_only, api::unknown_json> {
+// Told apart by "type": assistant_tools_code (type code_interpreter);
+// assistant_tools_file_search_type_only (type file_search).
+struct attachment_tool
+    : std::variant<api::assistant_tools_code, api::assistant_tools_file_search_type_only,
+                   api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -766,7 +890,8 @@ struct create_message_request {
   api::create_message_request_content content;
   std::optional<nullable<std::vector<api::create_message_request_attachments_item>>> attachments;
   std::optional<nullable<api::metadata>> metadata;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -782,7 +907,8 @@ struct truncation_object_type : basic_enum<truncation_object_type> {
 struct truncation_object {
   api::truncation_object_type type;
   std::optional<nullable<std::int64_t>> last_messages;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -807,7 +933,8 @@ struct create_run_request {
   std::optional<nullable<api::assistants_api_tool_choice_option>> tool_choice;
   std::optional<api::parallel_tool_calls> parallel_tool_calls;
   std::optional<api::assistants_api_response_format_option> response_format;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -818,29 +945,46 @@ struct create_thread_request_tool_resources_code_interpreter {
 };
 
 // The default strategy.
-struct create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0 {
+struct create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto {
   std::string type{"auto"};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-struct create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1_static {
+struct
+    create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static {
   std::int64_t max_chunk_size_tokens{};
   std::int64_t chunk_overlap_tokens{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-struct create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1 {
+struct
+    create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static {
   std::string type{"static"};
-  api::create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1_static static_;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  api::
+      create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static
+          static_;
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // The chunking strategy used to chunk the file(s).
-// Told apart by "type": create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0 (type auto); create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1 (type static).
-struct create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy : std::variant<api::create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0, api::create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1, api::unknown_json> {
+// Told apart by "type":
+// create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto (type
+// auto);
+// create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static
+// (type static).
+struct create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy
+    : std::variant<
+          api::
+              create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto,
+          api::
+              create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static,
+          api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -848,7 +992,9 @@ struct create_thread_request_tool_resources_file_search_vector_stores_item_chunk
 
 struct create_thread_request_tool_resources_file_search_vector_stores_item {
   std::optional<std::vector<std::string>> file_ids;
-  std::optional<api::create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy> chunking_strategy;
+  std::optional<
+      api::create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy>
+      chunking_strategy;
   std::optional<nullable<api::metadata>> metadata;
   json::object extra; // fields the spec does not know, kept for re-encoding
   static constexpr bool coassist_model = true;
@@ -856,7 +1002,9 @@ struct create_thread_request_tool_resources_file_search_vector_stores_item {
 
 struct create_thread_request_tool_resources_file_search {
   std::optional<std::vector<std::string>> vector_store_ids;
-  std::optional<std::vector<api::create_thread_request_tool_resources_file_search_vector_stores_item>> vector_stores;
+  std::optional<
+      std::vector<api::create_thread_request_tool_resources_file_search_vector_stores_item>>
+      vector_stores;
   json::object extra; // fields the spec does not know, kept for re-encoding
   static constexpr bool coassist_model = true;
 };
@@ -878,7 +1026,8 @@ struct create_thread_request {
   static constexpr bool coassist_model = true;
 };
 
-struct create_thread_and_run_request_model_string : basic_enum<create_thread_and_run_request_model_string> {
+struct create_thread_and_run_request_model_string
+    : basic_enum<create_thread_and_run_request_model_string> {
   using basic_enum::basic_enum;
   static constexpr std::string_view gpt_5{"gpt-5"};
   static constexpr std::string_view gpt_5_mini{"gpt-5-mini"};
@@ -918,7 +1067,44 @@ struct create_thread_and_run_request_model_string : basic_enum<create_thread_and
   static constexpr std::string_view gpt_3_5_turbo_1106{"gpt-3.5-turbo-1106"};
   static constexpr std::string_view gpt_3_5_turbo_0125{"gpt-3.5-turbo-0125"};
   static constexpr std::string_view gpt_3_5_turbo_16k_0613{"gpt-3.5-turbo-16k-0613"};
-  static constexpr std::array<std::string_view, 38> known_values{gpt_5, gpt_5_mini, gpt_5_nano, gpt_5_2025_08_07, gpt_5_mini_2025_08_07, gpt_5_nano_2025_08_07, gpt_4_1, gpt_4_1_mini, gpt_4_1_nano, gpt_4_1_2025_04_14, gpt_4_1_mini_2025_04_14, gpt_4_1_nano_2025_04_14, gpt_4o, gpt_4o_2024_11_20, gpt_4o_2024_08_06, gpt_4o_2024_05_13, gpt_4o_mini, gpt_4o_mini_2024_07_18, gpt_4_5_preview, gpt_4_5_preview_2025_02_27, gpt_4_turbo, gpt_4_turbo_2024_04_09, gpt_4_0125_preview, gpt_4_turbo_preview, gpt_4_1106_preview, gpt_4_vision_preview, gpt_4, gpt_4_0314, gpt_4_0613, gpt_4_32k, gpt_4_32k_0314, gpt_4_32k_0613, gpt_3_5_turbo, gpt_3_5_turbo_16k, gpt_3_5_turbo_0613, gpt_3_5_turbo_1106, gpt_3_5_turbo_0125, gpt_3_5_turbo_16k_0613};
+  static constexpr std::array<std::string_view, 38> known_values{gpt_5,
+                                                                 gpt_5_mini,
+                                                                 gpt_5_nano,
+                                                                 gpt_5_2025_08_07,
+                                                                 gpt_5_mini_2025_08_07,
+                                                                 gpt_5_nano_2025_08_07,
+                                                                 gpt_4_1,
+                                                                 gpt_4_1_mini,
+                                                                 gpt_4_1_nano,
+                                                                 gpt_4_1_2025_04_14,
+                                                                 gpt_4_1_mini_2025_04_14,
+                                                                 gpt_4_1_nano_2025_04_14,
+                                                                 gpt_4o,
+                                                                 gpt_4o_2024_11_20,
+                                                                 gpt_4o_2024_08_06,
+                                                                 gpt_4o_2024_05_13,
+                                                                 gpt_4o_mini,
+                                                                 gpt_4o_mini_2024_07_18,
+                                                                 gpt_4_5_preview,
+                                                                 gpt_4_5_preview_2025_02_27,
+                                                                 gpt_4_turbo,
+                                                                 gpt_4_turbo_2024_04_09,
+                                                                 gpt_4_0125_preview,
+                                                                 gpt_4_turbo_preview,
+                                                                 gpt_4_1106_preview,
+                                                                 gpt_4_vision_preview,
+                                                                 gpt_4,
+                                                                 gpt_4_0314,
+                                                                 gpt_4_0613,
+                                                                 gpt_4_32k,
+                                                                 gpt_4_32k_0314,
+                                                                 gpt_4_32k_0613,
+                                                                 gpt_3_5_turbo,
+                                                                 gpt_3_5_turbo_16k,
+                                                                 gpt_3_5_turbo_0613,
+                                                                 gpt_3_5_turbo_1106,
+                                                                 gpt_3_5_turbo_0125,
+                                                                 gpt_3_5_turbo_16k_0613};
 };
 
 struct create_thread_and_run_request_tool_resources_code_interpreter {
@@ -935,7 +1121,8 @@ struct create_thread_and_run_request_tool_resources_file_search {
 
 // A set of resources that are used by the assistant's tools.
 struct create_thread_and_run_request_tool_resources {
-  std::optional<api::create_thread_and_run_request_tool_resources_code_interpreter> code_interpreter;
+  std::optional<api::create_thread_and_run_request_tool_resources_code_interpreter>
+      code_interpreter;
   std::optional<api::create_thread_and_run_request_tool_resources_file_search> file_search;
   json::object extra; // fields the spec does not know, kept for re-encoding
   static constexpr bool coassist_model = true;
@@ -958,7 +1145,8 @@ struct create_thread_and_run_request {
   std::optional<nullable<api::assistants_api_tool_choice_option>> tool_choice;
   std::optional<api::parallel_tool_calls> parallel_tool_calls;
   std::optional<api::assistants_api_response_format_option> response_format;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -969,7 +1157,8 @@ struct create_upload_request_purpose : basic_enum<create_upload_request_purpose>
   static constexpr std::string_view batch{"batch"};
   static constexpr std::string_view fine_tune{"fine-tune"};
   static constexpr std::string_view vision{"vision"};
-  static constexpr std::array<std::string_view, 4> known_values{assistants, batch, fine_tune, vision};
+  static constexpr std::array<std::string_view, 4> known_values{assistants, batch, fine_tune,
+                                                                vision};
 };
 
 struct create_upload_request {
@@ -978,12 +1167,14 @@ struct create_upload_request {
   std::int64_t bytes{};
   std::string mime_type;
   std::optional<api::file_expiration_after> expires_after;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // Told apart by JSON kind.
-struct vector_store_file_attributes_value : std::variant<std::string, double, bool, api::unknown_json> {
+struct vector_store_file_attributes_value
+    : std::variant<std::string, double, bool, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -995,7 +1186,8 @@ struct create_vector_store_file_request {
   std::string file_id;
   std::optional<api::chunking_strategy_request_param> chunking_strategy;
   std::optional<nullable<api::vector_store_file_attributes>> attributes;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1012,7 +1204,8 @@ struct create_vector_store_file_batch_request {
 struct vector_store_expiration_after {
   std::string anchor{"last_active_at"};
   std::int64_t days{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1031,7 +1224,8 @@ struct delete_assistant_response {
   std::string id;
   bool deleted{};
   std::string object{"assistant.deleted"};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1039,7 +1233,8 @@ struct delete_file_response {
   std::string id;
   std::string object{"file"};
   bool deleted{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1047,7 +1242,8 @@ struct delete_message_response {
   std::string id;
   bool deleted{};
   std::string object{"thread.message.deleted"};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1055,7 +1251,8 @@ struct delete_thread_response {
   std::string id;
   bool deleted{};
   std::string object{"thread.deleted"};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1063,7 +1260,8 @@ struct delete_vector_store_file_response {
   std::string id;
   bool deleted{};
   std::string object{"vector_store.file.deleted"};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1071,7 +1269,8 @@ struct delete_vector_store_response {
   std::string id;
   bool deleted{};
   std::string object{"vector_store.deleted"};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1080,13 +1279,15 @@ struct error {
   std::string message;
   nullable<std::string> param;
   std::string type;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 struct error_response {
   api::error error;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1096,7 +1297,8 @@ struct list_assistants_response {
   std::string first_id;
   std::string last_id;
   bool has_more{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1111,7 +1313,9 @@ struct open_ai_file_purpose : basic_enum<open_ai_file_purpose> {
   static constexpr std::string_view fine_tune_results{"fine-tune-results"};
   static constexpr std::string_view vision{"vision"};
   static constexpr std::string_view user_data{"user_data"};
-  static constexpr std::array<std::string_view, 8> known_values{assistants, assistants_output, batch, batch_output, fine_tune, fine_tune_results, vision, user_data};
+  static constexpr std::array<std::string_view, 8> known_values{
+      assistants, assistants_output, batch,  batch_output,
+      fine_tune,  fine_tune_results, vision, user_data};
 };
 
 // Deprecated.
@@ -1134,7 +1338,8 @@ struct open_ai_file {
   api::open_ai_file_purpose purpose;
   api::open_ai_file_status status;
   std::optional<std::string> status_details;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1144,7 +1349,8 @@ struct list_files_response {
   std::string first_id;
   std::string last_id;
   bool has_more{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1158,20 +1364,23 @@ struct message_object_status : basic_enum<message_object_status> {
 };
 
 // The reason the message is incomplete.
-struct message_object_incomplete_details_reason : basic_enum<message_object_incomplete_details_reason> {
+struct message_object_incomplete_details_reason
+    : basic_enum<message_object_incomplete_details_reason> {
   using basic_enum::basic_enum;
   static constexpr std::string_view content_filter{"content_filter"};
   static constexpr std::string_view max_tokens{"max_tokens"};
   static constexpr std::string_view run_cancelled{"run_cancelled"};
   static constexpr std::string_view run_expired{"run_expired"};
   static constexpr std::string_view run_failed{"run_failed"};
-  static constexpr std::array<std::string_view, 5> known_values{content_filter, max_tokens, run_cancelled, run_expired, run_failed};
+  static constexpr std::array<std::string_view, 5> known_values{
+      content_filter, max_tokens, run_cancelled, run_expired, run_failed};
 };
 
 // On an incomplete message, details about why the message is incomplete.
 struct message_object_incomplete_details {
   api::message_object_incomplete_details_reason reason;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1185,40 +1394,49 @@ struct message_object_role : basic_enum<message_object_role> {
 
 struct message_content_text_annotations_file_citation_object_file_citation {
   std::string file_id;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// A citation within the message that points to a specific quote from a specific File associated with the assi...
+// A citation within the message that points to a specific quote from a specific File associated
+// with the assi...
 struct message_content_text_annotations_file_citation_object {
   std::string type{"file_citation"};
   std::string text;
   api::message_content_text_annotations_file_citation_object_file_citation file_citation;
   std::int64_t start_index{};
   std::int64_t end_index{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 struct message_content_text_annotations_file_path_object_file_path {
   std::string file_id;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// A URL for the file that's generated when the assistant used the `code_interpreter` tool to generate a file.
+// A URL for the file that's generated when the assistant used the `code_interpreter` tool to
+// generate a file.
 struct message_content_text_annotations_file_path_object {
   std::string type{"file_path"};
   std::string text;
   api::message_content_text_annotations_file_path_object_file_path file_path;
   std::int64_t start_index{};
   std::int64_t end_index{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// Told apart by "type": message_content_text_annotations_file_citation_object (type file_citation); message_content_text_annotations_file_path_object (type file_path).
-struct message_content_text_annotation : std::variant<api::message_content_text_annotations_file_citation_object, api::message_content_text_annotations_file_path_object, api::unknown_json> {
+// Told apart by "type": message_content_text_annotations_file_citation_object (type file_citation);
+// message_content_text_annotations_file_path_object (type file_path).
+struct message_content_text_annotation
+    : std::variant<api::message_content_text_annotations_file_citation_object,
+                   api::message_content_text_annotations_file_path_object, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -1227,7 +1445,8 @@ struct message_content_text_annotation : std::variant<api::message_content_text_
 struct message_content_text_object_text {
   std::string value;
   std::vector<api::message_content_text_annotation> annotations;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1235,7 +1454,8 @@ struct message_content_text_object_text {
 struct message_content_text_object {
   std::string type{"text"};
   api::message_content_text_object_text text;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1243,12 +1463,18 @@ struct message_content_text_object {
 struct message_content_refusal_object {
   std::string type{"refusal"};
   std::string refusal;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// Told apart by "type": message_content_image_file_object (type image_file); message_content_image_url_object (type image_url); message_content_text_object (type text); message_content_refusal_object (type refusal).
-struct message_content : std::variant<api::message_content_image_file_object, api::message_content_image_url_object, api::message_content_text_object, api::message_content_refusal_object, api::unknown_json> {
+// Told apart by "type": message_content_image_file_object (type image_file);
+// message_content_image_url_object (type image_url); message_content_text_object (type text);
+// message_content_refusal_object (type refusal).
+struct message_content
+    : std::variant<api::message_content_image_file_object, api::message_content_image_url_object,
+                   api::message_content_text_object, api::message_content_refusal_object,
+                   api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -1277,7 +1503,8 @@ struct message_object {
   nullable<std::string> run_id;
   nullable<std::vector<api::message_object_attachments_item>> attachments;
   nullable<api::metadata> metadata;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1287,7 +1514,8 @@ struct list_messages_response {
   std::string first_id;
   std::string last_id;
   bool has_more{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1299,7 +1527,8 @@ struct run_step_object_type : basic_enum<run_step_object_type> {
   static constexpr std::array<std::string_view, 2> known_values{message_creation, tool_calls};
 };
 
-// The status of the run step, which can be either `in_progress`, `cancelled`, `failed`, `completed`, or `expi...
+// The status of the run step, which can be either `in_progress`, `cancelled`, `failed`,
+// `completed`, or `expi...
 struct run_step_object_status : basic_enum<run_step_object_status> {
   using basic_enum::basic_enum;
   static constexpr std::string_view in_progress{"in_progress"};
@@ -1307,12 +1536,14 @@ struct run_step_object_status : basic_enum<run_step_object_status> {
   static constexpr std::string_view failed{"failed"};
   static constexpr std::string_view completed{"completed"};
   static constexpr std::string_view expired{"expired"};
-  static constexpr std::array<std::string_view, 5> known_values{in_progress, cancelled, failed, completed, expired};
+  static constexpr std::array<std::string_view, 5> known_values{in_progress, cancelled, failed,
+                                                                completed, expired};
 };
 
 struct run_step_details_message_creation_object_message_creation {
   std::string message_id;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1320,7 +1551,8 @@ struct run_step_details_message_creation_object_message_creation {
 struct run_step_details_message_creation_object {
   std::string type{"message_creation"};
   api::run_step_details_message_creation_object_message_creation message_creation;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1328,25 +1560,31 @@ struct run_step_details_message_creation_object {
 struct run_step_details_tool_calls_code_output_logs_object {
   std::string type{"logs"};
   std::string logs;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 struct run_step_details_tool_calls_code_output_image_object_image {
   std::string file_id;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 struct run_step_details_tool_calls_code_output_image_object {
   std::string type{"image"};
   api::run_step_details_tool_calls_code_output_image_object_image image;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// Told apart by "type": run_step_details_tool_calls_code_output_logs_object (type logs); run_step_details_tool_calls_code_output_image_object (type image).
-struct run_step_code_output : std::variant<api::run_step_details_tool_calls_code_output_logs_object, api::run_step_details_tool_calls_code_output_image_object, api::unknown_json> {
+// Told apart by "type": run_step_details_tool_calls_code_output_logs_object (type logs);
+// run_step_details_tool_calls_code_output_image_object (type image).
+struct run_step_code_output
+    : std::variant<api::run_step_details_tool_calls_code_output_logs_object,
+                   api::run_step_details_tool_calls_code_output_image_object, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -1356,7 +1594,8 @@ struct run_step_code_output : std::variant<api::run_step_details_tool_calls_code
 struct run_step_details_tool_calls_code_object_code_interpreter {
   std::string input;
   std::vector<api::run_step_code_output> outputs;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1365,7 +1604,8 @@ struct run_step_details_tool_calls_code_object {
   std::string id;
   std::string type{"code_interpreter"};
   api::run_step_details_tool_calls_code_object_code_interpreter code_interpreter;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1373,7 +1613,8 @@ struct run_step_details_tool_calls_code_object {
 struct run_step_details_tool_calls_file_search_ranking_options_object {
   api::file_search_ranker ranker;
   double score_threshold{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1389,14 +1630,18 @@ struct run_step_details_tool_calls_file_search_result_object {
   std::string file_id;
   std::string file_name;
   double score{};
-  std::optional<std::vector<api::run_step_details_tool_calls_file_search_result_object_content_item>> content;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  std::optional<
+      std::vector<api::run_step_details_tool_calls_file_search_result_object_content_item>>
+      content;
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // For now, this is always going to be an empty object.
 struct run_step_details_tool_calls_file_search_object_file_search {
-  std::optional<api::run_step_details_tool_calls_file_search_ranking_options_object> ranking_options;
+  std::optional<api::run_step_details_tool_calls_file_search_ranking_options_object>
+      ranking_options;
   std::optional<std::vector<api::run_step_details_tool_calls_file_search_result_object>> results;
   json::object extra; // fields the spec does not know, kept for re-encoding
   static constexpr bool coassist_model = true;
@@ -1406,7 +1651,8 @@ struct run_step_details_tool_calls_file_search_object {
   std::string id;
   std::string type{"file_search"};
   api::run_step_details_tool_calls_file_search_object_file_search file_search;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1415,7 +1661,8 @@ struct run_step_details_tool_calls_function_object_function {
   std::string name;
   std::string arguments;
   nullable<std::string> output;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1423,12 +1670,18 @@ struct run_step_details_tool_calls_function_object {
   std::string id;
   std::string type{"function"};
   api::run_step_details_tool_calls_function_object_function function;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// Told apart by "type": run_step_details_tool_calls_code_object (type code_interpreter); run_step_details_tool_calls_file_search_object (type file_search); run_step_details_tool_calls_function_object (type function).
-struct run_step_tool_call : std::variant<api::run_step_details_tool_calls_code_object, api::run_step_details_tool_calls_file_search_object, api::run_step_details_tool_calls_function_object, api::unknown_json> {
+// Told apart by "type": run_step_details_tool_calls_code_object (type code_interpreter);
+// run_step_details_tool_calls_file_search_object (type file_search);
+// run_step_details_tool_calls_function_object (type function).
+struct run_step_tool_call
+    : std::variant<api::run_step_details_tool_calls_code_object,
+                   api::run_step_details_tool_calls_file_search_object,
+                   api::run_step_details_tool_calls_function_object, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -1438,13 +1691,16 @@ struct run_step_tool_call : std::variant<api::run_step_details_tool_calls_code_o
 struct run_step_details_tool_calls_object {
   std::string type{"tool_calls"};
   std::vector<api::run_step_tool_call> tool_calls;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // The details of the run step.
-// Told apart by "type": run_step_details_message_creation_object (type message_creation); run_step_details_tool_calls_object (type tool_calls).
-struct run_step_details : std::variant<api::run_step_details_message_creation_object, api::run_step_details_tool_calls_object, api::unknown_json> {
+// Told apart by "type": run_step_details_message_creation_object (type message_creation);
+// run_step_details_tool_calls_object (type tool_calls).
+struct run_step_details : std::variant<api::run_step_details_message_creation_object,
+                                       api::run_step_details_tool_calls_object, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -1462,7 +1718,8 @@ struct run_step_object_last_error_code : basic_enum<run_step_object_last_error_c
 struct run_step_object_last_error {
   api::run_step_object_last_error_code code;
   std::string message;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1471,7 +1728,8 @@ struct run_step_completion_usage {
   std::int64_t completion_tokens{};
   std::int64_t prompt_tokens{};
   std::int64_t total_tokens{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1493,7 +1751,8 @@ struct run_step_object {
   nullable<std::int64_t> completed_at;
   nullable<api::metadata> metadata;
   nullable<api::run_step_completion_usage> usage;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1503,11 +1762,13 @@ struct list_run_steps_response {
   std::string first_id;
   std::string last_id;
   bool has_more{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// The status of the run, which can be either `queued`, `in_progress`, `requires_action`, `cancelling`, `cance...
+// The status of the run, which can be either `queued`, `in_progress`, `requires_action`,
+// `cancelling`, `cance...
 struct run_object_status : basic_enum<run_object_status> {
   using basic_enum::basic_enum;
   static constexpr std::string_view queued{"queued"};
@@ -1519,14 +1780,17 @@ struct run_object_status : basic_enum<run_object_status> {
   static constexpr std::string_view completed{"completed"};
   static constexpr std::string_view incomplete{"incomplete"};
   static constexpr std::string_view expired{"expired"};
-  static constexpr std::array<std::string_view, 9> known_values{queued, in_progress, requires_action, cancelling, cancelled, failed, completed, incomplete, expired};
+  static constexpr std::array<std::string_view, 9> known_values{
+      queued, in_progress, requires_action, cancelling, cancelled,
+      failed, completed,   incomplete,      expired};
 };
 
 // The function definition.
 struct run_tool_call_object_function {
   std::string name;
   std::string arguments;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1535,14 +1799,16 @@ struct run_tool_call_object {
   std::string id;
   std::string type{"function"};
   api::run_tool_call_object_function function;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // Details on the tool outputs needed for this run to continue.
 struct run_object_required_action_submit_tool_outputs {
   std::vector<api::run_tool_call_object> tool_calls;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1550,7 +1816,8 @@ struct run_object_required_action_submit_tool_outputs {
 struct run_object_required_action {
   std::string type{"submit_tool_outputs"};
   api::run_object_required_action_submit_tool_outputs submit_tool_outputs;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1560,14 +1827,16 @@ struct run_object_last_error_code : basic_enum<run_object_last_error_code> {
   static constexpr std::string_view server_error{"server_error"};
   static constexpr std::string_view rate_limit_exceeded{"rate_limit_exceeded"};
   static constexpr std::string_view invalid_prompt{"invalid_prompt"};
-  static constexpr std::array<std::string_view, 3> known_values{server_error, rate_limit_exceeded, invalid_prompt};
+  static constexpr std::array<std::string_view, 3> known_values{server_error, rate_limit_exceeded,
+                                                                invalid_prompt};
 };
 
 // The last error associated with this run.
 struct run_object_last_error {
   api::run_object_last_error_code code;
   std::string message;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1576,7 +1845,8 @@ struct run_object_incomplete_details_reason : basic_enum<run_object_incomplete_d
   using basic_enum::basic_enum;
   static constexpr std::string_view max_completion_tokens{"max_completion_tokens"};
   static constexpr std::string_view max_prompt_tokens{"max_prompt_tokens"};
-  static constexpr std::array<std::string_view, 2> known_values{max_completion_tokens, max_prompt_tokens};
+  static constexpr std::array<std::string_view, 2> known_values{max_completion_tokens,
+                                                                max_prompt_tokens};
 };
 
 // Details on why the run is incomplete.
@@ -1591,7 +1861,8 @@ struct run_completion_usage {
   std::int64_t completion_tokens{};
   std::int64_t prompt_tokens{};
   std::int64_t total_tokens{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1622,9 +1893,10 @@ struct run_object {
   nullable<std::int64_t> max_completion_tokens;
   nullable<api::truncation_object> truncation_strategy;
   nullable<api::assistants_api_tool_choice_option> tool_choice;
-  api::parallel_tool_calls parallel_tool_calls;
+  api::parallel_tool_calls parallel_tool_calls{};
   api::assistants_api_response_format_option response_format;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1634,54 +1906,65 @@ struct list_runs_response {
   std::string first_id;
   std::string last_id;
   bool has_more{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// The status of the vector store file, which can be either `in_progress`, `completed`, `cancelled`, or `failed`.
+// The status of the vector store file, which can be either `in_progress`, `completed`, `cancelled`,
+// or `failed`.
 struct vector_store_file_object_status : basic_enum<vector_store_file_object_status> {
   using basic_enum::basic_enum;
   static constexpr std::string_view in_progress{"in_progress"};
   static constexpr std::string_view completed{"completed"};
   static constexpr std::string_view cancelled{"cancelled"};
   static constexpr std::string_view failed{"failed"};
-  static constexpr std::array<std::string_view, 4> known_values{in_progress, completed, cancelled, failed};
+  static constexpr std::array<std::string_view, 4> known_values{in_progress, completed, cancelled,
+                                                                failed};
 };
 
 // One of `server_error`, `unsupported_file`, or `invalid_file`.
-struct vector_store_file_object_last_error_code : basic_enum<vector_store_file_object_last_error_code> {
+struct vector_store_file_object_last_error_code
+    : basic_enum<vector_store_file_object_last_error_code> {
   using basic_enum::basic_enum;
   static constexpr std::string_view server_error{"server_error"};
   static constexpr std::string_view unsupported_file{"unsupported_file"};
   static constexpr std::string_view invalid_file{"invalid_file"};
-  static constexpr std::array<std::string_view, 3> known_values{server_error, unsupported_file, invalid_file};
+  static constexpr std::array<std::string_view, 3> known_values{server_error, unsupported_file,
+                                                                invalid_file};
 };
 
 // The last error associated with this vector store file.
 struct vector_store_file_object_last_error {
   api::vector_store_file_object_last_error_code code;
   std::string message;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 struct static_chunking_strategy_response_param {
   std::string type{"static"};
   api::static_chunking_strategy static_;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // This is returned when the chunking strategy is unknown.
 struct other_chunking_strategy_response_param {
   std::string type{"other"};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // The strategy used to chunk the file.
-// Told apart by "type": static_chunking_strategy_response_param (type static); other_chunking_strategy_response_param (type other).
-struct chunking_strategy_response : std::variant<api::static_chunking_strategy_response_param, api::other_chunking_strategy_response_param, api::unknown_json> {
+// Told apart by "type": static_chunking_strategy_response_param (type static);
+// other_chunking_strategy_response_param (type other).
+struct chunking_strategy_response
+    : std::variant<api::static_chunking_strategy_response_param,
+                   api::other_chunking_strategy_response_param, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -1698,7 +1981,8 @@ struct vector_store_file_object {
   nullable<api::vector_store_file_object_last_error> last_error;
   std::optional<api::chunking_strategy_response> chunking_strategy;
   std::optional<nullable<api::vector_store_file_attributes>> attributes;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1708,7 +1992,8 @@ struct list_vector_store_files_response {
   std::string first_id;
   std::string last_id;
   bool has_more{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1718,7 +2003,8 @@ struct vector_store_object_file_counts {
   std::int64_t failed{};
   std::int64_t cancelled{};
   std::int64_t total{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1744,7 +2030,8 @@ struct vector_store_object {
   std::optional<nullable<std::int64_t>> expires_at;
   nullable<std::int64_t> last_active_at;
   nullable<api::metadata> metadata;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1754,12 +2041,14 @@ struct list_vector_stores_response {
   std::string first_id;
   std::string last_id;
   bool has_more{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // Specifies the detail level of the image if specified by the user.
-struct message_delta_content_image_file_object_image_file_detail : basic_enum<message_delta_content_image_file_object_image_file_detail> {
+struct message_delta_content_image_file_object_image_file_detail
+    : basic_enum<message_delta_content_image_file_object_image_file_detail> {
   using basic_enum::basic_enum;
   static constexpr std::string_view auto_{"auto"};
   static constexpr std::string_view low{"low"};
@@ -1779,12 +2068,14 @@ struct message_delta_content_image_file_object {
   std::int64_t index{};
   std::string type{"image_file"};
   std::optional<api::message_delta_content_image_file_object_image_file> image_file;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // Specifies the detail level of the image.
-struct message_delta_content_image_url_object_image_url_detail : basic_enum<message_delta_content_image_url_object_image_url_detail> {
+struct message_delta_content_image_url_object_image_url_detail
+    : basic_enum<message_delta_content_image_url_object_image_url_detail> {
   using basic_enum::basic_enum;
   static constexpr std::string_view auto_{"auto"};
   static constexpr std::string_view low{"low"};
@@ -1804,7 +2095,8 @@ struct message_delta_content_image_url_object {
   std::int64_t index{};
   std::string type{"image_url"};
   std::optional<api::message_delta_content_image_url_object_image_url> image_url;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1813,7 +2105,8 @@ struct message_delta_content_refusal_object {
   std::int64_t index{};
   std::string type{"refusal"};
   std::optional<std::string> refusal;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1824,15 +2117,18 @@ struct message_delta_content_text_annotations_file_citation_object_file_citation
   static constexpr bool coassist_model = true;
 };
 
-// A citation within the message that points to a specific quote from a specific File associated with the assi...
+// A citation within the message that points to a specific quote from a specific File associated
+// with the assi...
 struct message_delta_content_text_annotations_file_citation_object {
   std::int64_t index{};
   std::string type{"file_citation"};
   std::optional<std::string> text;
-  std::optional<api::message_delta_content_text_annotations_file_citation_object_file_citation> file_citation;
+  std::optional<api::message_delta_content_text_annotations_file_citation_object_file_citation>
+      file_citation;
   std::optional<std::int64_t> start_index;
   std::optional<std::int64_t> end_index;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1842,7 +2138,8 @@ struct message_delta_content_text_annotations_file_path_object_file_path {
   static constexpr bool coassist_model = true;
 };
 
-// A URL for the file that's generated when the assistant used the `code_interpreter` tool to generate a file.
+// A URL for the file that's generated when the assistant used the `code_interpreter` tool to
+// generate a file.
 struct message_delta_content_text_annotations_file_path_object {
   std::int64_t index{};
   std::string type{"file_path"};
@@ -1850,12 +2147,17 @@ struct message_delta_content_text_annotations_file_path_object {
   std::optional<api::message_delta_content_text_annotations_file_path_object_file_path> file_path;
   std::optional<std::int64_t> start_index;
   std::optional<std::int64_t> end_index;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// Told apart by "type": message_delta_content_text_annotations_file_citation_object (type file_citation); message_delta_content_text_annotations_file_path_object (type file_path).
-struct message_delta_content_text_annotation : std::variant<api::message_delta_content_text_annotations_file_citation_object, api::message_delta_content_text_annotations_file_path_object, api::unknown_json> {
+// Told apart by "type": message_delta_content_text_annotations_file_citation_object (type
+// file_citation); message_delta_content_text_annotations_file_path_object (type file_path).
+struct message_delta_content_text_annotation
+    : std::variant<api::message_delta_content_text_annotations_file_citation_object,
+                   api::message_delta_content_text_annotations_file_path_object,
+                   api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -1873,7 +2175,8 @@ struct message_delta_content_text_object {
   std::int64_t index{};
   std::string type{"text"};
   std::optional<api::message_delta_content_text_object_text> text;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1885,8 +2188,14 @@ struct message_delta_object_delta_role : basic_enum<message_delta_object_delta_r
   static constexpr std::array<std::string_view, 2> known_values{user, assistant};
 };
 
-// Told apart by "type": message_delta_content_image_file_object (type image_file); message_delta_content_text_object (type text); message_delta_content_refusal_object (type refusal); message_delta_content_image_url_object (type image_url).
-struct message_delta_content : std::variant<api::message_delta_content_image_file_object, api::message_delta_content_text_object, api::message_delta_content_refusal_object, api::message_delta_content_image_url_object, api::unknown_json> {
+// Told apart by "type": message_delta_content_image_file_object (type image_file);
+// message_delta_content_text_object (type text); message_delta_content_refusal_object (type
+// refusal); message_delta_content_image_url_object (type image_url).
+struct message_delta_content
+    : std::variant<api::message_delta_content_image_file_object,
+                   api::message_delta_content_text_object,
+                   api::message_delta_content_refusal_object,
+                   api::message_delta_content_image_url_object, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -1905,7 +2214,8 @@ struct message_delta_object {
   std::string id;
   std::string object{"thread.message.delta"};
   api::message_delta_object_delta delta;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -1993,8 +2303,10 @@ struct run_step_delta_step_details_message_creation_object_message_creation {
 // Details of the message creation by the run step.
 struct run_step_delta_step_details_message_creation_object {
   std::string type{"message_creation"};
-  std::optional<api::run_step_delta_step_details_message_creation_object_message_creation> message_creation;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  std::optional<api::run_step_delta_step_details_message_creation_object_message_creation>
+      message_creation;
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -2003,7 +2315,8 @@ struct run_step_delta_step_details_tool_calls_code_output_logs_object {
   std::int64_t index{};
   std::string type{"logs"};
   std::optional<std::string> logs;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -2017,12 +2330,17 @@ struct run_step_delta_step_details_tool_calls_code_output_image_object {
   std::int64_t index{};
   std::string type{"image"};
   std::optional<api::run_step_delta_step_details_tool_calls_code_output_image_object_image> image;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// Told apart by "type": run_step_delta_step_details_tool_calls_code_output_logs_object (type logs); run_step_delta_step_details_tool_calls_code_output_image_object (type image).
-struct run_step_delta_code_output : std::variant<api::run_step_delta_step_details_tool_calls_code_output_logs_object, api::run_step_delta_step_details_tool_calls_code_output_image_object, api::unknown_json> {
+// Told apart by "type": run_step_delta_step_details_tool_calls_code_output_logs_object (type logs);
+// run_step_delta_step_details_tool_calls_code_output_image_object (type image).
+struct run_step_delta_code_output
+    : std::variant<api::run_step_delta_step_details_tool_calls_code_output_logs_object,
+                   api::run_step_delta_step_details_tool_calls_code_output_image_object,
+                   api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -2041,8 +2359,10 @@ struct run_step_delta_step_details_tool_calls_code_object {
   std::int64_t index{};
   std::optional<std::string> id;
   std::string type{"code_interpreter"};
-  std::optional<api::run_step_delta_step_details_tool_calls_code_object_code_interpreter> code_interpreter;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  std::optional<api::run_step_delta_step_details_tool_calls_code_object_code_interpreter>
+      code_interpreter;
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -2051,7 +2371,8 @@ struct run_step_delta_step_details_tool_calls_file_search_object {
   std::optional<std::string> id;
   std::string type{"file_search"};
   json::object file_search;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -2069,12 +2390,18 @@ struct run_step_delta_step_details_tool_calls_function_object {
   std::optional<std::string> id;
   std::string type{"function"};
   std::optional<api::run_step_delta_step_details_tool_calls_function_object_function> function;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// Told apart by "type": run_step_delta_step_details_tool_calls_code_object (type code_interpreter); run_step_delta_step_details_tool_calls_file_search_object (type file_search); run_step_delta_step_details_tool_calls_function_object (type function).
-struct run_step_delta_tool_call : std::variant<api::run_step_delta_step_details_tool_calls_code_object, api::run_step_delta_step_details_tool_calls_file_search_object, api::run_step_delta_step_details_tool_calls_function_object, api::unknown_json> {
+// Told apart by "type": run_step_delta_step_details_tool_calls_code_object (type code_interpreter);
+// run_step_delta_step_details_tool_calls_file_search_object (type file_search);
+// run_step_delta_step_details_tool_calls_function_object (type function).
+struct run_step_delta_tool_call
+    : std::variant<api::run_step_delta_step_details_tool_calls_code_object,
+                   api::run_step_delta_step_details_tool_calls_file_search_object,
+                   api::run_step_delta_step_details_tool_calls_function_object, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -2084,13 +2411,17 @@ struct run_step_delta_tool_call : std::variant<api::run_step_delta_step_details_
 struct run_step_delta_step_details_tool_calls_object {
   std::string type{"tool_calls"};
   std::optional<std::vector<api::run_step_delta_tool_call>> tool_calls;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // The details of the run step.
-// Told apart by "type": run_step_delta_step_details_message_creation_object (type message_creation); run_step_delta_step_details_tool_calls_object (type tool_calls).
-struct run_step_delta_details : std::variant<api::run_step_delta_step_details_message_creation_object, api::run_step_delta_step_details_tool_calls_object, api::unknown_json> {
+// Told apart by "type": run_step_delta_step_details_message_creation_object (type
+// message_creation); run_step_delta_step_details_tool_calls_object (type tool_calls).
+struct run_step_delta_details
+    : std::variant<api::run_step_delta_step_details_message_creation_object,
+                   api::run_step_delta_step_details_tool_calls_object, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
@@ -2108,7 +2439,8 @@ struct run_step_delta_object {
   std::string id;
   std::string object{"thread.run.step.delta"};
   api::run_step_delta_object_delta delta;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -2122,7 +2454,8 @@ struct submit_tool_outputs_run_request_tool_outputs_item {
 struct submit_tool_outputs_run_request {
   std::vector<api::submit_tool_outputs_run_request_tool_outputs_item> tool_outputs;
   std::optional<nullable<bool>> stream;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -2153,13 +2486,15 @@ struct thread_object {
   std::int64_t created_at{};
   nullable<api::thread_object_tool_resources> tool_resources;
   nullable<api::metadata> metadata;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 struct update_vector_store_file_attributes_request {
   nullable<api::vector_store_file_attributes> attributes;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -2178,7 +2513,8 @@ struct upload_status : basic_enum<upload_status> {
   static constexpr std::string_view completed{"completed"};
   static constexpr std::string_view cancelled{"cancelled"};
   static constexpr std::string_view expired{"expired"};
-  static constexpr std::array<std::string_view, 4> known_values{pending, completed, cancelled, expired};
+  static constexpr std::array<std::string_view, 4> known_values{pending, completed, cancelled,
+                                                                expired};
 };
 
 // The Upload object can accept byte chunks in the form of Parts.
@@ -2192,7 +2528,8 @@ struct upload {
   std::int64_t expires_at{};
   std::optional<std::string> object;
   std::optional<nullable<api::open_ai_file>> file;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -2202,18 +2539,21 @@ struct upload_part {
   std::int64_t created_at{};
   std::string upload_id;
   std::string object{"upload.part"};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
-// The status of the vector store files batch, which can be either `in_progress`, `completed`, `cancelled` or...
+// The status of the vector store files batch, which can be either `in_progress`, `completed`,
+// `cancelled` or...
 struct vector_store_file_batch_object_status : basic_enum<vector_store_file_batch_object_status> {
   using basic_enum::basic_enum;
   static constexpr std::string_view in_progress{"in_progress"};
   static constexpr std::string_view completed{"completed"};
   static constexpr std::string_view cancelled{"cancelled"};
   static constexpr std::string_view failed{"failed"};
-  static constexpr std::array<std::string_view, 4> known_values{in_progress, completed, cancelled, failed};
+  static constexpr std::array<std::string_view, 4> known_values{in_progress, completed, cancelled,
+                                                                failed};
 };
 
 struct vector_store_file_batch_object_file_counts {
@@ -2222,7 +2562,8 @@ struct vector_store_file_batch_object_file_counts {
   std::int64_t failed{};
   std::int64_t cancelled{};
   std::int64_t total{};
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -2234,7 +2575,8 @@ struct vector_store_file_batch_object {
   std::string vector_store_id;
   api::vector_store_file_batch_object_status status;
   api::vector_store_file_batch_object_file_counts file_counts;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -2251,20 +2593,23 @@ struct vector_store_file_content_response {
   std::vector<api::vector_store_file_content_response_data_item> data;
   bool has_more{};
   nullable<std::string> next_page;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // A query string for a search
 // Told apart by JSON kind.
-struct vector_store_search_request_query : std::variant<std::string, std::vector<std::string>, api::unknown_json> {
+struct vector_store_search_request_query
+    : std::variant<std::string, std::vector<std::string>, api::unknown_json> {
   using variant::variant;
   using variant::operator=;
   static constexpr bool coassist_model = true;
 };
 
 // Enable re-ranking; set to `none` to disable, which can help reduce latency.
-struct vector_store_search_request_ranking_options_ranker : basic_enum<vector_store_search_request_ranking_options_ranker> {
+struct vector_store_search_request_ranking_options_ranker
+    : basic_enum<vector_store_search_request_ranking_options_ranker> {
   using basic_enum::basic_enum;
   static constexpr std::string_view none{"none"};
   static constexpr std::string_view auto_{"auto"};
@@ -2286,14 +2631,16 @@ struct vector_store_search_request {
   std::optional<std::int64_t> max_num_results;
   std::optional<api::search_filter> filters;
   std::optional<api::vector_store_search_request_ranking_options> ranking_options;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 struct vector_store_search_result_content_object {
   std::string type{"text"};
   std::string text;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -2303,7 +2650,8 @@ struct vector_store_search_result_item {
   double score{};
   nullable<api::vector_store_file_attributes> attributes;
   std::vector<api::vector_store_search_result_content_object> content;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
@@ -2313,453 +2661,745 @@ struct vector_store_search_results_page {
   std::vector<api::vector_store_search_result_item> data;
   bool has_more{};
   nullable<std::string> next_page;
-  json::object extra; // fields the spec does not know, kept for re-encoding
+  json::object extra;        // fields the spec does not know, kept for re-encoding
+  std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
 };
 
 // ---- JSON codecs (found by argument-dependent lookup from the core templates) ----
-COASSIST_DECL void decode(const json::value& v, add_upload_part_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, add_upload_part_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const add_upload_part_request& x);
-COASSIST_DECL void decode(const json::value& v, assistant_tools_code& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, assistant_tools_code& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const assistant_tools_code& x);
-COASSIST_DECL void decode(const json::value& v, file_search_ranking_options& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, file_search_ranking_options& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const file_search_ranking_options& x);
-COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search_file_search& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search_file_search& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const assistant_tools_file_search_file_search& x);
-COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const assistant_tools_file_search& x);
 COASSIST_DECL void decode(const json::value& v, function_object& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const function_object& x);
-COASSIST_DECL void decode(const json::value& v, assistant_tools_function& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, assistant_tools_function& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const assistant_tools_function& x);
 COASSIST_DECL void decode(const json::value& v, assistant_tool& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const assistant_tool& x);
-COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources_code_interpreter& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          assistant_object_tool_resources_code_interpreter& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const assistant_object_tool_resources_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources_file_search& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources_file_search& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const assistant_object_tool_resources_file_search& x);
-COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const assistant_object_tool_resources& x);
-COASSIST_DECL void decode(const json::value& v, response_format_text& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, response_format_text& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const response_format_text& x);
-COASSIST_DECL void decode(const json::value& v, response_format_json_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, response_format_json_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const response_format_json_object& x);
-COASSIST_DECL void decode(const json::value& v, response_format_json_schema_json_schema& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, response_format_json_schema_json_schema& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const response_format_json_schema_json_schema& x);
-COASSIST_DECL void decode(const json::value& v, response_format_json_schema& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, response_format_json_schema& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const response_format_json_schema& x);
-COASSIST_DECL void decode(const json::value& v, assistants_api_response_format_option& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, assistants_api_response_format_option& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const assistants_api_response_format_option& x);
 COASSIST_DECL void decode(const json::value& v, assistant_object& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const assistant_object& x);
-COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search_type_only& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search_type_only& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const assistant_tools_file_search_type_only& x);
-COASSIST_DECL void decode(const json::value& v, assistants_named_tool_choice_function& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, assistants_named_tool_choice_function& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const assistants_named_tool_choice_function& x);
-COASSIST_DECL void decode(const json::value& v, assistants_named_tool_choice& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, assistants_named_tool_choice& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const assistants_named_tool_choice& x);
-COASSIST_DECL void decode(const json::value& v, assistants_api_tool_choice_option& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, assistants_api_tool_choice_option& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const assistants_api_tool_choice_option& x);
-COASSIST_DECL void decode(const json::value& v, auto_chunking_strategy_request_param& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, auto_chunking_strategy_request_param& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const auto_chunking_strategy_request_param& x);
-COASSIST_DECL void decode(const json::value& v, static_chunking_strategy& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, static_chunking_strategy& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const static_chunking_strategy& x);
-COASSIST_DECL void decode(const json::value& v, static_chunking_strategy_request_param& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, static_chunking_strategy_request_param& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const static_chunking_strategy_request_param& x);
-COASSIST_DECL void decode(const json::value& v, chunking_strategy_request_param& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, chunking_strategy_request_param& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const chunking_strategy_request_param& x);
-COASSIST_DECL void decode(const json::value& v, comparison_filter_value_array_item& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, comparison_filter_value_array_item& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const comparison_filter_value_array_item& x);
-COASSIST_DECL void decode(const json::value& v, comparison_filter_value& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, comparison_filter_value& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const comparison_filter_value& x);
-COASSIST_DECL void decode(const json::value& v, comparison_filter& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, comparison_filter& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const comparison_filter& x);
-COASSIST_DECL void decode(const json::value& v, complete_upload_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, complete_upload_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const complete_upload_request& x);
 COASSIST_DECL void decode(const json::value& v, compound_filter& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const compound_filter& x);
 COASSIST_DECL void decode(const json::value& v, search_filter& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const search_filter& x);
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources_code_interpreter& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          create_assistant_request_tool_resources_code_interpreter& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0& x);
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1_static& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1_static& x);
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1& x);
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy& x);
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources_file_search_vector_stores_item& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_file_search_vector_stores_item& x);
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources_file_search& out, const detail::path_node& at);
+COASSIST_DECL void decode(
+    const json::value& v,
+    create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto&
+        out,
+    const detail::path_node& at);
+COASSIST_DECL json::value encode(
+    const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto&
+        x);
+COASSIST_DECL void decode(
+    const json::value& v,
+    create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
+        out,
+    const detail::path_node& at);
+COASSIST_DECL json::value encode(
+    const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
+        x);
+COASSIST_DECL void decode(
+    const json::value& v,
+    create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
+        out,
+    const detail::path_node& at);
+COASSIST_DECL json::value encode(
+    const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
+        x);
+COASSIST_DECL void decode(
+    const json::value& v,
+    create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy& out,
+    const detail::path_node& at);
+COASSIST_DECL json::value encode(
+    const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy&
+        x);
+COASSIST_DECL void
+decode(const json::value& v,
+       create_assistant_request_tool_resources_file_search_vector_stores_item& out,
+       const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const create_assistant_request_tool_resources_file_search_vector_stores_item& x);
+COASSIST_DECL void decode(const json::value& v,
+                          create_assistant_request_tool_resources_file_search& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_file_search& x);
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_assistant_request_tool_resources& x);
-COASSIST_DECL void decode(const json::value& v, create_assistant_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_assistant_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_assistant_request& x);
-COASSIST_DECL void decode(const json::value& v, file_expiration_after& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, file_expiration_after& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const file_expiration_after& x);
-COASSIST_DECL void decode(const json::value& v, create_file_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_file_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_file_request& x);
-COASSIST_DECL void decode(const json::value& v, message_content_image_file_object_image_file& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_content_image_file_object_image_file& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_content_image_file_object_image_file& x);
-COASSIST_DECL void decode(const json::value& v, message_content_image_file_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_content_image_file_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_content_image_file_object& x);
-COASSIST_DECL void decode(const json::value& v, message_content_image_url_object_image_url& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_content_image_url_object_image_url& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_content_image_url_object_image_url& x);
-COASSIST_DECL void decode(const json::value& v, message_content_image_url_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_content_image_url_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_content_image_url_object& x);
-COASSIST_DECL void decode(const json::value& v, message_request_content_text_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_request_content_text_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_request_content_text_object& x);
-COASSIST_DECL void decode(const json::value& v, message_request_content& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_request_content& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_request_content& x);
-COASSIST_DECL void decode(const json::value& v, create_message_request_content& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_message_request_content& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_message_request_content& x);
 COASSIST_DECL void decode(const json::value& v, attachment_tool& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const attachment_tool& x);
-COASSIST_DECL void decode(const json::value& v, create_message_request_attachments_item& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_message_request_attachments_item& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_message_request_attachments_item& x);
-COASSIST_DECL void decode(const json::value& v, create_message_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_message_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_message_request& x);
-COASSIST_DECL void decode(const json::value& v, truncation_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, truncation_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const truncation_object& x);
-COASSIST_DECL void decode(const json::value& v, create_run_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_run_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_run_request& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources_code_interpreter& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          create_thread_request_tool_resources_code_interpreter& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_thread_request_tool_resources_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1_static& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1_static& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources_file_search_vector_stores_item& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file_search_vector_stores_item& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources_file_search& out, const detail::path_node& at);
+COASSIST_DECL void decode(
+    const json::value& v,
+    create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto& out,
+    const detail::path_node& at);
+COASSIST_DECL json::value encode(
+    const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto&
+        x);
+COASSIST_DECL void decode(
+    const json::value& v,
+    create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
+        out,
+    const detail::path_node& at);
+COASSIST_DECL json::value encode(
+    const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
+        x);
+COASSIST_DECL void
+decode(const json::value& v,
+       create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
+           out,
+       const detail::path_node& at);
+COASSIST_DECL json::value encode(
+    const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
+        x);
+COASSIST_DECL void
+decode(const json::value& v,
+       create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy& out,
+       const detail::path_node& at);
+COASSIST_DECL json::value encode(
+    const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy& x);
+COASSIST_DECL void decode(const json::value& v,
+                          create_thread_request_tool_resources_file_search_vector_stores_item& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const create_thread_request_tool_resources_file_search_vector_stores_item& x);
+COASSIST_DECL void decode(const json::value& v,
+                          create_thread_request_tool_resources_file_search& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file_search& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_thread_request_tool_resources& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_thread_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_thread_request& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request_tool_resources_code_interpreter& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_thread_and_run_request_tool_resources_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request_tool_resources_file_search& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          create_thread_and_run_request_tool_resources_code_interpreter& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const create_thread_and_run_request_tool_resources_code_interpreter& x);
+COASSIST_DECL void decode(const json::value& v,
+                          create_thread_and_run_request_tool_resources_file_search& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_thread_and_run_request_tool_resources_file_search& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request_tool_resources& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request_tool_resources& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_thread_and_run_request_tool_resources& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_thread_and_run_request& x);
-COASSIST_DECL void decode(const json::value& v, create_upload_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_upload_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_upload_request& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_file_attributes_value& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_file_attributes_value& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_file_attributes_value& x);
-COASSIST_DECL void decode(const json::value& v, create_vector_store_file_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_vector_store_file_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_vector_store_file_request& x);
-COASSIST_DECL void decode(const json::value& v, create_vector_store_file_batch_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_vector_store_file_batch_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_vector_store_file_batch_request& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_expiration_after& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_expiration_after& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_expiration_after& x);
-COASSIST_DECL void decode(const json::value& v, create_vector_store_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, create_vector_store_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const create_vector_store_request& x);
-COASSIST_DECL void decode(const json::value& v, delete_assistant_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, delete_assistant_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const delete_assistant_response& x);
-COASSIST_DECL void decode(const json::value& v, delete_file_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, delete_file_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const delete_file_response& x);
-COASSIST_DECL void decode(const json::value& v, delete_message_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, delete_message_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const delete_message_response& x);
-COASSIST_DECL void decode(const json::value& v, delete_thread_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, delete_thread_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const delete_thread_response& x);
-COASSIST_DECL void decode(const json::value& v, delete_vector_store_file_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, delete_vector_store_file_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const delete_vector_store_file_response& x);
-COASSIST_DECL void decode(const json::value& v, delete_vector_store_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, delete_vector_store_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const delete_vector_store_response& x);
 COASSIST_DECL void decode(const json::value& v, error& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const error& x);
 COASSIST_DECL void decode(const json::value& v, error_response& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const error_response& x);
-COASSIST_DECL void decode(const json::value& v, list_assistants_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, list_assistants_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const list_assistants_response& x);
 COASSIST_DECL void decode(const json::value& v, open_ai_file& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const open_ai_file& x);
-COASSIST_DECL void decode(const json::value& v, list_files_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, list_files_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const list_files_response& x);
-COASSIST_DECL void decode(const json::value& v, message_object_incomplete_details& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_object_incomplete_details& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_object_incomplete_details& x);
-COASSIST_DECL void decode(const json::value& v, message_content_text_annotations_file_citation_object_file_citation& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_content_text_annotations_file_citation_object_file_citation& x);
-COASSIST_DECL void decode(const json::value& v, message_content_text_annotations_file_citation_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          message_content_text_annotations_file_citation_object_file_citation& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const message_content_text_annotations_file_citation_object_file_citation& x);
+COASSIST_DECL void decode(const json::value& v,
+                          message_content_text_annotations_file_citation_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_content_text_annotations_file_citation_object& x);
-COASSIST_DECL void decode(const json::value& v, message_content_text_annotations_file_path_object_file_path& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_content_text_annotations_file_path_object_file_path& x);
-COASSIST_DECL void decode(const json::value& v, message_content_text_annotations_file_path_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          message_content_text_annotations_file_path_object_file_path& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const message_content_text_annotations_file_path_object_file_path& x);
+COASSIST_DECL void decode(const json::value& v,
+                          message_content_text_annotations_file_path_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_content_text_annotations_file_path_object& x);
-COASSIST_DECL void decode(const json::value& v, message_content_text_annotation& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_content_text_annotation& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_content_text_annotation& x);
-COASSIST_DECL void decode(const json::value& v, message_content_text_object_text& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_content_text_object_text& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_content_text_object_text& x);
-COASSIST_DECL void decode(const json::value& v, message_content_text_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_content_text_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_content_text_object& x);
-COASSIST_DECL void decode(const json::value& v, message_content_refusal_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_content_refusal_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_content_refusal_object& x);
 COASSIST_DECL void decode(const json::value& v, message_content& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_content& x);
-COASSIST_DECL void decode(const json::value& v, message_object_attachments_item& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_object_attachments_item& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_object_attachments_item& x);
 COASSIST_DECL void decode(const json::value& v, message_object& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_object& x);
-COASSIST_DECL void decode(const json::value& v, list_messages_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, list_messages_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const list_messages_response& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_message_creation_object_message_creation& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_message_creation_object_message_creation& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_message_creation_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_message_creation_object_message_creation& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const run_step_details_message_creation_object_message_creation& x);
+COASSIST_DECL void decode(const json::value& v, run_step_details_message_creation_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_details_message_creation_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code_output_logs_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_code_output_logs_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_output_logs_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code_output_image_object_image& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_output_image_object_image& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code_output_image_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_code_output_image_object_image& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const run_step_details_tool_calls_code_output_image_object_image& x);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_code_output_image_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_output_image_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_code_output& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_step_code_output& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_code_output& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code_object_code_interpreter& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_code_object_code_interpreter& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_object_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file_search_ranking_options_object& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_ranking_options_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file_search_result_object_content_item& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_result_object_content_item& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file_search_result_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_file_search_ranking_options_object& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const run_step_details_tool_calls_file_search_ranking_options_object& x);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_file_search_result_object_content_item& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const run_step_details_tool_calls_file_search_result_object_content_item& x);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_file_search_result_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_result_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file_search_object_file_search& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_object_file_search& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file_search_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_file_search_object_file_search& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const run_step_details_tool_calls_file_search_object_file_search& x);
+COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file_search_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_function_object_function& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_function_object_function& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_function_object_function& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_function_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_function_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_function_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_tool_call& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_step_tool_call& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_tool_call& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_object& x);
 COASSIST_DECL void decode(const json::value& v, run_step_details& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_details& x);
-COASSIST_DECL void decode(const json::value& v, run_step_object_last_error& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_step_object_last_error& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_object_last_error& x);
-COASSIST_DECL void decode(const json::value& v, run_step_completion_usage& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_step_completion_usage& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_completion_usage& x);
 COASSIST_DECL void decode(const json::value& v, run_step_object& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_object& x);
-COASSIST_DECL void decode(const json::value& v, list_run_steps_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, list_run_steps_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const list_run_steps_response& x);
-COASSIST_DECL void decode(const json::value& v, run_tool_call_object_function& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_tool_call_object_function& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_tool_call_object_function& x);
-COASSIST_DECL void decode(const json::value& v, run_tool_call_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_tool_call_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_tool_call_object& x);
-COASSIST_DECL void decode(const json::value& v, run_object_required_action_submit_tool_outputs& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_object_required_action_submit_tool_outputs& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_object_required_action_submit_tool_outputs& x);
-COASSIST_DECL void decode(const json::value& v, run_object_required_action& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_object_required_action& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_object_required_action& x);
-COASSIST_DECL void decode(const json::value& v, run_object_last_error& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_object_last_error& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_object_last_error& x);
-COASSIST_DECL void decode(const json::value& v, run_object_incomplete_details& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_object_incomplete_details& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_object_incomplete_details& x);
-COASSIST_DECL void decode(const json::value& v, run_completion_usage& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_completion_usage& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_completion_usage& x);
 COASSIST_DECL void decode(const json::value& v, run_object& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_object& x);
-COASSIST_DECL void decode(const json::value& v, list_runs_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, list_runs_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const list_runs_response& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_file_object_last_error& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_file_object_last_error& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_file_object_last_error& x);
-COASSIST_DECL void decode(const json::value& v, static_chunking_strategy_response_param& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, static_chunking_strategy_response_param& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const static_chunking_strategy_response_param& x);
-COASSIST_DECL void decode(const json::value& v, other_chunking_strategy_response_param& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, other_chunking_strategy_response_param& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const other_chunking_strategy_response_param& x);
-COASSIST_DECL void decode(const json::value& v, chunking_strategy_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, chunking_strategy_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const chunking_strategy_response& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_file_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_file_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_file_object& x);
-COASSIST_DECL void decode(const json::value& v, list_vector_store_files_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, list_vector_store_files_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const list_vector_store_files_response& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_object_file_counts& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_object_file_counts& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_object_file_counts& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_object& x);
-COASSIST_DECL void decode(const json::value& v, list_vector_stores_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, list_vector_stores_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const list_vector_stores_response& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_image_file_object_image_file& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          message_delta_content_image_file_object_image_file& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_delta_content_image_file_object_image_file& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_image_file_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_delta_content_image_file_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_delta_content_image_file_object& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_image_url_object_image_url& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          message_delta_content_image_url_object_image_url& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_delta_content_image_url_object_image_url& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_image_url_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_delta_content_image_url_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_delta_content_image_url_object& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_refusal_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_delta_content_refusal_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_delta_content_refusal_object& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annotations_file_citation_object_file_citation& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_content_text_annotations_file_citation_object_file_citation& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annotations_file_citation_object& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_content_text_annotations_file_citation_object& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annotations_file_path_object_file_path& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_content_text_annotations_file_path_object_file_path& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annotations_file_path_object& out, const detail::path_node& at);
+COASSIST_DECL void
+decode(const json::value& v,
+       message_delta_content_text_annotations_file_citation_object_file_citation& out,
+       const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const message_delta_content_text_annotations_file_citation_object_file_citation& x);
+COASSIST_DECL void decode(const json::value& v,
+                          message_delta_content_text_annotations_file_citation_object& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const message_delta_content_text_annotations_file_citation_object& x);
+COASSIST_DECL void decode(const json::value& v,
+                          message_delta_content_text_annotations_file_path_object_file_path& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const message_delta_content_text_annotations_file_path_object_file_path& x);
+COASSIST_DECL void decode(const json::value& v,
+                          message_delta_content_text_annotations_file_path_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_delta_content_text_annotations_file_path_object& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annotation& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annotation& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_delta_content_text_annotation& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_object_text& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_delta_content_text_object_text& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_delta_content_text_object_text& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_delta_content_text_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_delta_content_text_object& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_delta_content& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_delta_content& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_object_delta& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_delta_object_delta& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_delta_object_delta& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, message_delta_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const message_delta_object& x);
-COASSIST_DECL void decode(const json::value& v, modify_assistant_request_tool_resources_code_interpreter& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          modify_assistant_request_tool_resources_code_interpreter& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const modify_assistant_request_tool_resources_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v, modify_assistant_request_tool_resources_file_search& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          modify_assistant_request_tool_resources_file_search& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const modify_assistant_request_tool_resources_file_search& x);
-COASSIST_DECL void decode(const json::value& v, modify_assistant_request_tool_resources& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, modify_assistant_request_tool_resources& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const modify_assistant_request_tool_resources& x);
-COASSIST_DECL void decode(const json::value& v, modify_assistant_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, modify_assistant_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const modify_assistant_request& x);
-COASSIST_DECL void decode(const json::value& v, modify_message_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, modify_message_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const modify_message_request& x);
-COASSIST_DECL void decode(const json::value& v, modify_run_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, modify_run_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const modify_run_request& x);
-COASSIST_DECL void decode(const json::value& v, modify_thread_request_tool_resources_code_interpreter& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          modify_thread_request_tool_resources_code_interpreter& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const modify_thread_request_tool_resources_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v, modify_thread_request_tool_resources_file_search& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          modify_thread_request_tool_resources_file_search& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const modify_thread_request_tool_resources_file_search& x);
-COASSIST_DECL void decode(const json::value& v, modify_thread_request_tool_resources& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, modify_thread_request_tool_resources& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const modify_thread_request_tool_resources& x);
-COASSIST_DECL void decode(const json::value& v, modify_thread_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, modify_thread_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const modify_thread_request& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_message_creation_object_message_creation& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_step_details_message_creation_object_message_creation& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_message_creation_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_message_creation_object_message_creation& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const run_step_delta_step_details_message_creation_object_message_creation& x);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_message_creation_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_delta_step_details_message_creation_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_code_output_logs_object& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_code_output_logs_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_code_output_image_object_image& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_code_output_image_object_image& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_code_output_image_object& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_code_output_image_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_code_output& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_tool_calls_code_output_logs_object& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_code_output_logs_object& x);
+COASSIST_DECL void
+decode(const json::value& v,
+       run_step_delta_step_details_tool_calls_code_output_image_object_image& out,
+       const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_code_output_image_object_image& x);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_tool_calls_code_output_image_object& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_code_output_image_object& x);
+COASSIST_DECL void decode(const json::value& v, run_step_delta_code_output& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_delta_code_output& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_code_object_code_interpreter& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_code_object_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_code_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_tool_calls_code_object_code_interpreter& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_code_object_code_interpreter& x);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_tool_calls_code_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_code_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_file_search_object& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_file_search_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_function_object_function& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_function_object_function& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_function_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_tool_calls_file_search_object& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_file_search_object& x);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_tool_calls_function_object_function& out,
+                          const detail::path_node& at);
+COASSIST_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_function_object_function& x);
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_tool_calls_function_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_function_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_tool_call& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_step_delta_tool_call& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_delta_tool_call& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_details& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_step_delta_details& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_delta_details& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_object_delta& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_step_delta_object_delta& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_delta_object_delta& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, run_step_delta_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const run_step_delta_object& x);
-COASSIST_DECL void decode(const json::value& v, submit_tool_outputs_run_request_tool_outputs_item& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v,
+                          submit_tool_outputs_run_request_tool_outputs_item& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const submit_tool_outputs_run_request_tool_outputs_item& x);
-COASSIST_DECL void decode(const json::value& v, submit_tool_outputs_run_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, submit_tool_outputs_run_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const submit_tool_outputs_run_request& x);
-COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources_code_interpreter& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources_code_interpreter& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const thread_object_tool_resources_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources_file_search& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources_file_search& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const thread_object_tool_resources_file_search& x);
-COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const thread_object_tool_resources& x);
 COASSIST_DECL void decode(const json::value& v, thread_object& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const thread_object& x);
-COASSIST_DECL void decode(const json::value& v, update_vector_store_file_attributes_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, update_vector_store_file_attributes_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const update_vector_store_file_attributes_request& x);
-COASSIST_DECL void decode(const json::value& v, update_vector_store_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, update_vector_store_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const update_vector_store_request& x);
 COASSIST_DECL void decode(const json::value& v, upload& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const upload& x);
 COASSIST_DECL void decode(const json::value& v, upload_part& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const upload_part& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_file_batch_object_file_counts& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_file_batch_object_file_counts& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_file_batch_object_file_counts& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_file_batch_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_file_batch_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_file_batch_object& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_file_content_response_data_item& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_file_content_response_data_item& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_file_content_response_data_item& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_file_content_response& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_file_content_response& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_file_content_response& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_search_request_query& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_search_request_query& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_search_request_query& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_search_request_ranking_options& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_search_request_ranking_options& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_search_request_ranking_options& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_search_request& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_search_request& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_search_request& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_search_result_content_object& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_search_result_content_object& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_search_result_content_object& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_search_result_item& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_search_result_item& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_search_result_item& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_search_results_page& out, const detail::path_node& at);
+COASSIST_DECL void decode(const json::value& v, vector_store_search_results_page& out,
+                          const detail::path_node& at);
 COASSIST_DECL json::value encode(const vector_store_search_results_page& x);
 
-COASSIST_DECL void decode(const json::value& v, add_upload_part_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, add_upload_part_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "data", out.data, at);
+  out.missing = 0;
+  detail::read_required(o, "data", out.data, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"data"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const add_upload_part_request& x) {
   json::object o;
-  detail::write_field(o, "data", x.data);
+  detail::write_field(o, "data", x.data, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_tools_code& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, assistant_tools_code& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const assistant_tools_code& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, file_search_ranking_options& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, file_search_ranking_options& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
+  out.missing = 0;
   detail::read_optional(o, "ranker", out.ranker, out.extra, at);
-  detail::read_required(o, "score_threshold", out.score_threshold, at);
+  detail::read_required(o, "score_threshold", out.score_threshold, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"ranker", "score_threshold"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const file_search_ranking_options& x) {
   json::object o;
   detail::write_field(o, "ranker", x.ranker);
-  detail::write_field(o, "score_threshold", x.score_threshold);
+  detail::write_field(o, "score_threshold", x.score_threshold, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search_file_search& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search_file_search& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "max_num_results", out.max_num_results, out.extra, at);
@@ -2775,17 +3415,19 @@ COASSIST_DECL json::value encode(const assistant_tools_file_search_file_search& 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
   detail::read_optional(o, "file_search", out.file_search, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "file_search"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const assistant_tools_file_search& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "file_search", x.file_search);
   detail::write_extra(o, x.extra);
   return o;
@@ -2794,35 +3436,39 @@ COASSIST_DECL json::value encode(const assistant_tools_file_search& x) {
 COASSIST_DECL void decode(const json::value& v, function_object& out, const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
+  out.missing = 0;
   detail::read_optional(o, "description", out.description, out.extra, at);
-  detail::read_required(o, "name", out.name, at);
+  detail::read_required(o, "name", out.name, out.missing, 1, out.extra, at);
   detail::read_optional(o, "parameters", out.parameters, out.extra, at);
   detail::read_optional(o, "strict", out.strict, out.extra, at);
-  static constexpr std::array<std::string_view, 4> known{"description", "name", "parameters", "strict"};
+  static constexpr std::array<std::string_view, 4> known{"description", "name", "parameters",
+                                                         "strict"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const function_object& x) {
   json::object o;
   detail::write_field(o, "description", x.description);
-  detail::write_field(o, "name", x.name);
+  detail::write_field(o, "name", x.name, x.missing, 1);
   detail::write_field(o, "parameters", x.parameters);
   detail::write_field(o, "strict", x.strict);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_tools_function& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, assistant_tools_function& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "function", out.function, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "function", out.function, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "function"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const assistant_tools_function& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "function", x.function);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "function", x.function, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
@@ -2860,7 +3506,9 @@ COASSIST_DECL json::value encode(const assistant_tool& x) {
       static_cast<const assistant_tool::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources_code_interpreter& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          assistant_object_tool_resources_code_interpreter& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
@@ -2874,7 +3522,8 @@ COASSIST_DECL json::value encode(const assistant_object_tool_resources_code_inte
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources_file_search& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources_file_search& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "vector_store_ids", out.vector_store_ids, out.extra, at);
@@ -2888,7 +3537,8 @@ COASSIST_DECL json::value encode(const assistant_object_tool_resources_file_sear
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
@@ -2904,39 +3554,45 @@ COASSIST_DECL json::value encode(const assistant_object_tool_resources& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, response_format_text& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, response_format_text& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const response_format_text& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, response_format_json_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, response_format_json_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const response_format_json_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, response_format_json_schema_json_schema& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, response_format_json_schema_json_schema& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
+  out.missing = 0;
   detail::read_optional(o, "description", out.description, out.extra, at);
-  detail::read_required(o, "name", out.name, at);
+  detail::read_required(o, "name", out.name, out.missing, 1, out.extra, at);
   detail::read_optional(o, "schema", out.schema, out.extra, at);
   detail::read_optional(o, "strict", out.strict, out.extra, at);
   static constexpr std::array<std::string_view, 4> known{"description", "name", "schema", "strict"};
@@ -2945,30 +3601,33 @@ COASSIST_DECL void decode(const json::value& v, response_format_json_schema_json
 COASSIST_DECL json::value encode(const response_format_json_schema_json_schema& x) {
   json::object o;
   detail::write_field(o, "description", x.description);
-  detail::write_field(o, "name", x.name);
+  detail::write_field(o, "name", x.name, x.missing, 1);
   detail::write_field(o, "schema", x.schema);
   detail::write_field(o, "strict", x.strict);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, response_format_json_schema& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, response_format_json_schema& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "json_schema", out.json_schema, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "json_schema", out.json_schema, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "json_schema"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const response_format_json_schema& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "json_schema", x.json_schema);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "json_schema", x.json_schema, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistants_api_response_format_option& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, assistants_api_response_format_option& out,
+                          const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "text") {
@@ -3007,37 +3666,42 @@ COASSIST_DECL json::value encode(const assistants_api_response_format_option& x)
       static_cast<const assistants_api_response_format_option::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, assistant_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "created_at", out.created_at, at);
-  detail::read_required(o, "name", out.name, at);
-  detail::read_required(o, "description", out.description, at);
-  detail::read_required(o, "model", out.model, at);
-  detail::read_required(o, "instructions", out.instructions, at);
-  detail::read_required(o, "tools", out.tools, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 1, out.extra, at);
+  detail::read_required(o, "created_at", out.created_at, out.missing, 2, out.extra, at);
+  detail::read_required(o, "name", out.name, out.missing, 3, out.extra, at);
+  detail::read_required(o, "description", out.description, out.missing, 4, out.extra, at);
+  detail::read_required(o, "model", out.model, out.missing, 5, out.extra, at);
+  detail::read_required(o, "instructions", out.instructions, out.missing, 6, out.extra, at);
+  detail::read_required(o, "tools", out.tools, out.missing, 7, out.extra, at);
   detail::read_optional(o, "tool_resources", out.tool_resources, out.extra, at);
-  detail::read_required(o, "metadata", out.metadata, at);
+  detail::read_required(o, "metadata", out.metadata, out.missing, 9, out.extra, at);
   detail::read_optional(o, "temperature", out.temperature, out.extra, at);
   detail::read_optional(o, "top_p", out.top_p, out.extra, at);
   detail::read_optional(o, "response_format", out.response_format, out.extra, at);
-  static constexpr std::array<std::string_view, 13> known{"id", "object", "created_at", "name", "description", "model", "instructions", "tools", "tool_resources", "metadata", "temperature", "top_p", "response_format"};
+  static constexpr std::array<std::string_view, 13> known{
+      "id",          "object",       "created_at",     "name",           "description",
+      "model",       "instructions", "tools",          "tool_resources", "metadata",
+      "temperature", "top_p",        "response_format"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const assistant_object& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "created_at", x.created_at);
-  detail::write_field(o, "name", x.name);
-  detail::write_field(o, "description", x.description);
-  detail::write_field(o, "model", x.model);
-  detail::write_field(o, "instructions", x.instructions);
-  detail::write_field(o, "tools", x.tools);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "object", x.object, x.missing, 1);
+  detail::write_field(o, "created_at", x.created_at, x.missing, 2);
+  detail::write_field(o, "name", x.name, x.missing, 3);
+  detail::write_field(o, "description", x.description, x.missing, 4);
+  detail::write_field(o, "model", x.model, x.missing, 5);
+  detail::write_field(o, "instructions", x.instructions, x.missing, 6);
+  detail::write_field(o, "tools", x.tools, x.missing, 7);
   detail::write_field(o, "tool_resources", x.tool_resources);
-  detail::write_field(o, "metadata", x.metadata);
+  detail::write_field(o, "metadata", x.metadata, x.missing, 9);
   detail::write_field(o, "temperature", x.temperature);
   detail::write_field(o, "top_p", x.top_p);
   detail::write_field(o, "response_format", x.response_format);
@@ -3045,51 +3709,58 @@ COASSIST_DECL json::value encode(const assistant_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search_type_only& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search_type_only& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const assistant_tools_file_search_type_only& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistants_named_tool_choice_function& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, assistants_named_tool_choice_function& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "name", out.name, at);
+  out.missing = 0;
+  detail::read_required(o, "name", out.name, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"name"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const assistants_named_tool_choice_function& x) {
   json::object o;
-  detail::write_field(o, "name", x.name);
+  detail::write_field(o, "name", x.name, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistants_named_tool_choice& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, assistants_named_tool_choice& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
   detail::read_optional(o, "function", out.function, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "function"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const assistants_named_tool_choice& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "function", x.function);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistants_api_tool_choice_option& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, assistants_api_tool_choice_option& out,
+                          const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "function" || type == "code_interpreter" || type == "file_search") {
@@ -3116,53 +3787,63 @@ COASSIST_DECL json::value encode(const assistants_api_tool_choice_option& x) {
       static_cast<const assistants_api_tool_choice_option::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, auto_chunking_strategy_request_param& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, auto_chunking_strategy_request_param& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const auto_chunking_strategy_request_param& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, static_chunking_strategy& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, static_chunking_strategy& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "max_chunk_size_tokens", out.max_chunk_size_tokens, at);
-  detail::read_required(o, "chunk_overlap_tokens", out.chunk_overlap_tokens, at);
-  static constexpr std::array<std::string_view, 2> known{"max_chunk_size_tokens", "chunk_overlap_tokens"};
+  out.missing = 0;
+  detail::read_required(o, "max_chunk_size_tokens", out.max_chunk_size_tokens, out.missing, 0,
+                        out.extra, at);
+  detail::read_required(o, "chunk_overlap_tokens", out.chunk_overlap_tokens, out.missing, 1,
+                        out.extra, at);
+  static constexpr std::array<std::string_view, 2> known{"max_chunk_size_tokens",
+                                                         "chunk_overlap_tokens"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const static_chunking_strategy& x) {
   json::object o;
-  detail::write_field(o, "max_chunk_size_tokens", x.max_chunk_size_tokens);
-  detail::write_field(o, "chunk_overlap_tokens", x.chunk_overlap_tokens);
+  detail::write_field(o, "max_chunk_size_tokens", x.max_chunk_size_tokens, x.missing, 0);
+  detail::write_field(o, "chunk_overlap_tokens", x.chunk_overlap_tokens, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, static_chunking_strategy_request_param& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, static_chunking_strategy_request_param& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "static", out.static_, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "static", out.static_, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "static"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const static_chunking_strategy_request_param& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "static", x.static_);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "static", x.static_, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, chunking_strategy_request_param& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, chunking_strategy_request_param& out,
+                          const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "auto") {
@@ -3189,7 +3870,8 @@ COASSIST_DECL json::value encode(const chunking_strategy_request_param& x) {
       static_cast<const chunking_strategy_request_param::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, comparison_filter_value_array_item& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, comparison_filter_value_array_item& out,
+                          const detail::path_node& at) {
   if (v.is_string()) {
     std::string alt{};
     decode(v, alt, at);
@@ -3213,7 +3895,8 @@ COASSIST_DECL json::value encode(const comparison_filter_value_array_item& x) {
       static_cast<const comparison_filter_value_array_item::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, comparison_filter_value& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, comparison_filter_value& out,
+                          const detail::path_node& at) {
   if (v.is_string()) {
     std::string alt{};
     decode(v, alt, at);
@@ -3249,35 +3932,39 @@ COASSIST_DECL json::value encode(const comparison_filter_value& x) {
       static_cast<const comparison_filter_value::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, comparison_filter& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, comparison_filter& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "key", out.key, at);
-  detail::read_required(o, "value", out.value, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "key", out.key, out.missing, 1, out.extra, at);
+  detail::read_required(o, "value", out.value, out.missing, 2, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"type", "key", "value"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const comparison_filter& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "key", x.key);
-  detail::write_field(o, "value", x.value);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "key", x.key, x.missing, 1);
+  detail::write_field(o, "value", x.value, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, complete_upload_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, complete_upload_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "part_ids", out.part_ids, at);
+  out.missing = 0;
+  detail::read_required(o, "part_ids", out.part_ids, out.missing, 0, out.extra, at);
   detail::read_optional(o, "md5", out.md5, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"part_ids", "md5"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const complete_upload_request& x) {
   json::object o;
-  detail::write_field(o, "part_ids", x.part_ids);
+  detail::write_field(o, "part_ids", x.part_ids, x.missing, 0);
   detail::write_field(o, "md5", x.md5);
   detail::write_extra(o, x.extra);
   return o;
@@ -3286,15 +3973,16 @@ COASSIST_DECL json::value encode(const complete_upload_request& x) {
 COASSIST_DECL void decode(const json::value& v, compound_filter& out, const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "filters", out.filters, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "filters", out.filters, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "filters"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const compound_filter& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "filters", x.filters);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "filters", x.filters, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
@@ -3302,7 +3990,8 @@ COASSIST_DECL json::value encode(const compound_filter& x) {
 COASSIST_DECL void decode(const json::value& v, search_filter& out, const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
-    if (type == "eq" || type == "ne" || type == "gt" || type == "gte" || type == "lt" || type == "lte" || type == "in" || type == "nin") {
+    if (type == "eq" || type == "ne" || type == "gt" || type == "gte" || type == "lt" ||
+        type == "lte" || type == "in" || type == "nin") {
       api::comparison_filter alt{};
       decode(v, alt, at);
       out = std::move(alt);
@@ -3326,77 +4015,111 @@ COASSIST_DECL json::value encode(const search_filter& x) {
       static_cast<const search_filter::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources_code_interpreter& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          create_assistant_request_tool_resources_code_interpreter& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_code_interpreter& x) {
+COASSIST_DECL json::value
+encode(const create_assistant_request_tool_resources_code_interpreter& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0& out, const detail::path_node& at) {
+COASSIST_DECL void decode(
+    const json::value& v,
+    create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto&
+        out,
+    const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0& x) {
+COASSIST_DECL json::value encode(
+    const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto&
+        x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1_static& out, const detail::path_node& at) {
+COASSIST_DECL void decode(
+    const json::value& v,
+    create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
+        out,
+    const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "max_chunk_size_tokens", out.max_chunk_size_tokens, at);
-  detail::read_required(o, "chunk_overlap_tokens", out.chunk_overlap_tokens, at);
-  static constexpr std::array<std::string_view, 2> known{"max_chunk_size_tokens", "chunk_overlap_tokens"};
+  out.missing = 0;
+  detail::read_required(o, "max_chunk_size_tokens", out.max_chunk_size_tokens, out.missing, 0,
+                        out.extra, at);
+  detail::read_required(o, "chunk_overlap_tokens", out.chunk_overlap_tokens, out.missing, 1,
+                        out.extra, at);
+  static constexpr std::array<std::string_view, 2> known{"max_chunk_size_tokens",
+                                                         "chunk_overlap_tokens"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1_static& x) {
+COASSIST_DECL json::value encode(
+    const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
+        x) {
   json::object o;
-  detail::write_field(o, "max_chunk_size_tokens", x.max_chunk_size_tokens);
-  detail::write_field(o, "chunk_overlap_tokens", x.chunk_overlap_tokens);
+  detail::write_field(o, "max_chunk_size_tokens", x.max_chunk_size_tokens, x.missing, 0);
+  detail::write_field(o, "chunk_overlap_tokens", x.chunk_overlap_tokens, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1& out, const detail::path_node& at) {
+COASSIST_DECL void decode(
+    const json::value& v,
+    create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
+        out,
+    const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "static", out.static_, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "static", out.static_, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "static"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1& x) {
+COASSIST_DECL json::value encode(
+    const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
+        x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "static", x.static_);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "static", x.static_, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy& out, const detail::path_node& at) {
+COASSIST_DECL void decode(
+    const json::value& v,
+    create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy& out,
+    const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "auto") {
-      api::create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0 alt{};
+      api::
+          create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto
+              alt{};
       decode(v, alt, at);
       out = std::move(alt);
       return;
     }
     if (type == "static") {
-      api::create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1 alt{};
+      api::
+          create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static
+              alt{};
       decode(v, alt, at);
       out = std::move(alt);
       return;
@@ -3404,25 +4127,34 @@ COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_re
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy& x) {
+COASSIST_DECL json::value encode(
+    const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy&
+        x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
         return json::value(encode(alt));
       },
-      static_cast<const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy::variant&>(x));
+      static_cast<
+          const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy::
+              variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources_file_search_vector_stores_item& out, const detail::path_node& at) {
+COASSIST_DECL void
+decode(const json::value& v,
+       create_assistant_request_tool_resources_file_search_vector_stores_item& out,
+       const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
   detail::read_optional(o, "chunking_strategy", out.chunking_strategy, out.extra, at);
   detail::read_optional(o, "metadata", out.metadata, out.extra, at);
-  static constexpr std::array<std::string_view, 3> known{"file_ids", "chunking_strategy", "metadata"};
+  static constexpr std::array<std::string_view, 3> known{"file_ids", "chunking_strategy",
+                                                         "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_file_search_vector_stores_item& x) {
+COASSIST_DECL json::value
+encode(const create_assistant_request_tool_resources_file_search_vector_stores_item& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
   detail::write_field(o, "chunking_strategy", x.chunking_strategy);
@@ -3431,7 +4163,9 @@ COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_f
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources_file_search& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          create_assistant_request_tool_resources_file_search& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "vector_store_ids", out.vector_store_ids, out.extra, at);
@@ -3447,7 +4181,8 @@ COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_f
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
@@ -3463,10 +4198,12 @@ COASSIST_DECL json::value encode(const create_assistant_request_tool_resources& 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_assistant_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_assistant_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "model", out.model, at);
+  out.missing = 0;
+  detail::read_required(o, "model", out.model, out.missing, 0, out.extra, at);
   detail::read_optional(o, "name", out.name, out.extra, at);
   detail::read_optional(o, "description", out.description, out.extra, at);
   detail::read_optional(o, "instructions", out.instructions, out.extra, at);
@@ -3477,12 +4214,14 @@ COASSIST_DECL void decode(const json::value& v, create_assistant_request& out, c
   detail::read_optional(o, "temperature", out.temperature, out.extra, at);
   detail::read_optional(o, "top_p", out.top_p, out.extra, at);
   detail::read_optional(o, "response_format", out.response_format, out.extra, at);
-  static constexpr std::array<std::string_view, 11> known{"model", "name", "description", "instructions", "reasoning_effort", "tools", "tool_resources", "metadata", "temperature", "top_p", "response_format"};
+  static constexpr std::array<std::string_view, 11> known{
+      "model",          "name",     "description", "instructions", "reasoning_effort", "tools",
+      "tool_resources", "metadata", "temperature", "top_p",        "response_format"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const create_assistant_request& x) {
   json::object o;
-  detail::write_field(o, "model", x.model);
+  detail::write_field(o, "model", x.model, x.missing, 0);
   detail::write_field(o, "name", x.name);
   detail::write_field(o, "description", x.description);
   detail::write_field(o, "instructions", x.instructions);
@@ -3497,121 +4236,136 @@ COASSIST_DECL json::value encode(const create_assistant_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, file_expiration_after& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, file_expiration_after& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "anchor", out.anchor, at);
-  detail::read_required(o, "seconds", out.seconds, at);
+  out.missing = 0;
+  detail::read_required(o, "anchor", out.anchor, out.missing, 0, out.extra, at);
+  detail::read_required(o, "seconds", out.seconds, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"anchor", "seconds"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const file_expiration_after& x) {
   json::object o;
-  detail::write_field(o, "anchor", x.anchor);
-  detail::write_field(o, "seconds", x.seconds);
+  detail::write_field(o, "anchor", x.anchor, x.missing, 0);
+  detail::write_field(o, "seconds", x.seconds, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_file_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_file_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "file", out.file, at);
-  detail::read_required(o, "purpose", out.purpose, at);
+  out.missing = 0;
+  detail::read_required(o, "file", out.file, out.missing, 0, out.extra, at);
+  detail::read_required(o, "purpose", out.purpose, out.missing, 1, out.extra, at);
   detail::read_optional(o, "expires_after", out.expires_after, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"file", "purpose", "expires_after"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const create_file_request& x) {
   json::object o;
-  detail::write_field(o, "file", x.file);
-  detail::write_field(o, "purpose", x.purpose);
+  detail::write_field(o, "file", x.file, x.missing, 0);
+  detail::write_field(o, "purpose", x.purpose, x.missing, 1);
   detail::write_field(o, "expires_after", x.expires_after);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_image_file_object_image_file& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_content_image_file_object_image_file& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "file_id", out.file_id, at);
+  out.missing = 0;
+  detail::read_required(o, "file_id", out.file_id, out.missing, 0, out.extra, at);
   detail::read_optional(o, "detail", out.detail, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"file_id", "detail"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_content_image_file_object_image_file& x) {
   json::object o;
-  detail::write_field(o, "file_id", x.file_id);
+  detail::write_field(o, "file_id", x.file_id, x.missing, 0);
   detail::write_field(o, "detail", x.detail);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_image_file_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_content_image_file_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "image_file", out.image_file, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "image_file", out.image_file, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "image_file"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_content_image_file_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "image_file", x.image_file);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "image_file", x.image_file, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_image_url_object_image_url& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_content_image_url_object_image_url& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "url", out.url, at);
+  out.missing = 0;
+  detail::read_required(o, "url", out.url, out.missing, 0, out.extra, at);
   detail::read_optional(o, "detail", out.detail, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"url", "detail"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_content_image_url_object_image_url& x) {
   json::object o;
-  detail::write_field(o, "url", x.url);
+  detail::write_field(o, "url", x.url, x.missing, 0);
   detail::write_field(o, "detail", x.detail);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_image_url_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_content_image_url_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "image_url", out.image_url, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "image_url", out.image_url, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "image_url"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_content_image_url_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "image_url", x.image_url);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "image_url", x.image_url, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_request_content_text_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_request_content_text_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "text", out.text, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "text", out.text, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "text"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_request_content_text_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "text", x.text);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "text", x.text, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_request_content& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_request_content& out,
+                          const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "image_file") {
@@ -3644,7 +4398,8 @@ COASSIST_DECL json::value encode(const message_request_content& x) {
       static_cast<const message_request_content::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, create_message_request_content& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_message_request_content& out,
+                          const detail::path_node& at) {
   if (v.is_string()) {
     std::string alt{};
     decode(v, alt, at);
@@ -3695,7 +4450,8 @@ COASSIST_DECL json::value encode(const attachment_tool& x) {
       static_cast<const attachment_tool::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, create_message_request_attachments_item& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_message_request_attachments_item& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_id", out.file_id, out.extra, at);
@@ -3711,46 +4467,53 @@ COASSIST_DECL json::value encode(const create_message_request_attachments_item& 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_message_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_message_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "role", out.role, at);
-  detail::read_required(o, "content", out.content, at);
+  out.missing = 0;
+  detail::read_required(o, "role", out.role, out.missing, 0, out.extra, at);
+  detail::read_required(o, "content", out.content, out.missing, 1, out.extra, at);
   detail::read_optional(o, "attachments", out.attachments, out.extra, at);
   detail::read_optional(o, "metadata", out.metadata, out.extra, at);
-  static constexpr std::array<std::string_view, 4> known{"role", "content", "attachments", "metadata"};
+  static constexpr std::array<std::string_view, 4> known{"role", "content", "attachments",
+                                                         "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const create_message_request& x) {
   json::object o;
-  detail::write_field(o, "role", x.role);
-  detail::write_field(o, "content", x.content);
+  detail::write_field(o, "role", x.role, x.missing, 0);
+  detail::write_field(o, "content", x.content, x.missing, 1);
   detail::write_field(o, "attachments", x.attachments);
   detail::write_field(o, "metadata", x.metadata);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, truncation_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, truncation_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
   detail::read_optional(o, "last_messages", out.last_messages, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "last_messages"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const truncation_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "last_messages", x.last_messages);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_run_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_run_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "assistant_id", out.assistant_id, at);
+  out.missing = 0;
+  detail::read_required(o, "assistant_id", out.assistant_id, out.missing, 0, out.extra, at);
   detail::read_optional(o, "model", out.model, out.extra, at);
   detail::read_optional(o, "reasoning_effort", out.reasoning_effort, out.extra, at);
   detail::read_optional(o, "instructions", out.instructions, out.extra, at);
@@ -3767,12 +4530,28 @@ COASSIST_DECL void decode(const json::value& v, create_run_request& out, const d
   detail::read_optional(o, "tool_choice", out.tool_choice, out.extra, at);
   detail::read_optional(o, "parallel_tool_calls", out.parallel_tool_calls, out.extra, at);
   detail::read_optional(o, "response_format", out.response_format, out.extra, at);
-  static constexpr std::array<std::string_view, 17> known{"assistant_id", "model", "reasoning_effort", "instructions", "additional_instructions", "additional_messages", "tools", "metadata", "temperature", "top_p", "stream", "max_prompt_tokens", "max_completion_tokens", "truncation_strategy", "tool_choice", "parallel_tool_calls", "response_format"};
+  static constexpr std::array<std::string_view, 17> known{"assistant_id",
+                                                          "model",
+                                                          "reasoning_effort",
+                                                          "instructions",
+                                                          "additional_instructions",
+                                                          "additional_messages",
+                                                          "tools",
+                                                          "metadata",
+                                                          "temperature",
+                                                          "top_p",
+                                                          "stream",
+                                                          "max_prompt_tokens",
+                                                          "max_completion_tokens",
+                                                          "truncation_strategy",
+                                                          "tool_choice",
+                                                          "parallel_tool_calls",
+                                                          "response_format"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const create_run_request& x) {
   json::object o;
-  detail::write_field(o, "assistant_id", x.assistant_id);
+  detail::write_field(o, "assistant_id", x.assistant_id, x.missing, 0);
   detail::write_field(o, "model", x.model);
   detail::write_field(o, "reasoning_effort", x.reasoning_effort);
   detail::write_field(o, "instructions", x.instructions);
@@ -3793,7 +4572,9 @@ COASSIST_DECL json::value encode(const create_run_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources_code_interpreter& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          create_thread_request_tool_resources_code_interpreter& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
@@ -3807,63 +4588,93 @@ COASSIST_DECL json::value encode(const create_thread_request_tool_resources_code
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0& out, const detail::path_node& at) {
+COASSIST_DECL void decode(
+    const json::value& v,
+    create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto& out,
+    const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0& x) {
+COASSIST_DECL json::value encode(
+    const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto&
+        x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1_static& out, const detail::path_node& at) {
+COASSIST_DECL void decode(
+    const json::value& v,
+    create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
+        out,
+    const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "max_chunk_size_tokens", out.max_chunk_size_tokens, at);
-  detail::read_required(o, "chunk_overlap_tokens", out.chunk_overlap_tokens, at);
-  static constexpr std::array<std::string_view, 2> known{"max_chunk_size_tokens", "chunk_overlap_tokens"};
+  out.missing = 0;
+  detail::read_required(o, "max_chunk_size_tokens", out.max_chunk_size_tokens, out.missing, 0,
+                        out.extra, at);
+  detail::read_required(o, "chunk_overlap_tokens", out.chunk_overlap_tokens, out.missing, 1,
+                        out.extra, at);
+  static constexpr std::array<std::string_view, 2> known{"max_chunk_size_tokens",
+                                                         "chunk_overlap_tokens"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1_static& x) {
+COASSIST_DECL json::value encode(
+    const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
+        x) {
   json::object o;
-  detail::write_field(o, "max_chunk_size_tokens", x.max_chunk_size_tokens);
-  detail::write_field(o, "chunk_overlap_tokens", x.chunk_overlap_tokens);
+  detail::write_field(o, "max_chunk_size_tokens", x.max_chunk_size_tokens, x.missing, 0);
+  detail::write_field(o, "chunk_overlap_tokens", x.chunk_overlap_tokens, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1& out, const detail::path_node& at) {
+COASSIST_DECL void
+decode(const json::value& v,
+       create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
+           out,
+       const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "static", out.static_, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "static", out.static_, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "static"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1& x) {
+COASSIST_DECL json::value encode(
+    const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
+        x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "static", x.static_);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "static", x.static_, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy& out, const detail::path_node& at) {
+COASSIST_DECL void
+decode(const json::value& v,
+       create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy& out,
+       const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "auto") {
-      api::create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt0 alt{};
+      api::
+          create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto
+              alt{};
       decode(v, alt, at);
       out = std::move(alt);
       return;
     }
     if (type == "static") {
-      api::create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_alt1 alt{};
+      api::
+          create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static
+              alt{};
       decode(v, alt, at);
       out = std::move(alt);
       return;
@@ -3871,25 +4682,33 @@ COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resou
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy& x) {
+COASSIST_DECL json::value
+encode(const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy&
+           x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
         return json::value(encode(alt));
       },
-      static_cast<const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy::variant&>(x));
+      static_cast<
+          const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy::
+              variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources_file_search_vector_stores_item& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          create_thread_request_tool_resources_file_search_vector_stores_item& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
   detail::read_optional(o, "chunking_strategy", out.chunking_strategy, out.extra, at);
   detail::read_optional(o, "metadata", out.metadata, out.extra, at);
-  static constexpr std::array<std::string_view, 3> known{"file_ids", "chunking_strategy", "metadata"};
+  static constexpr std::array<std::string_view, 3> known{"file_ids", "chunking_strategy",
+                                                         "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file_search_vector_stores_item& x) {
+COASSIST_DECL json::value
+encode(const create_thread_request_tool_resources_file_search_vector_stores_item& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
   detail::write_field(o, "chunking_strategy", x.chunking_strategy);
@@ -3898,7 +4717,9 @@ COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources_file_search& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          create_thread_request_tool_resources_file_search& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "vector_store_ids", out.vector_store_ids, out.extra, at);
@@ -3914,7 +4735,8 @@ COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
@@ -3930,7 +4752,8 @@ COASSIST_DECL json::value encode(const create_thread_request_tool_resources& x) 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_thread_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "messages", out.messages, out.extra, at);
@@ -3948,35 +4771,42 @@ COASSIST_DECL json::value encode(const create_thread_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request_tool_resources_code_interpreter& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          create_thread_and_run_request_tool_resources_code_interpreter& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_thread_and_run_request_tool_resources_code_interpreter& x) {
+COASSIST_DECL json::value
+encode(const create_thread_and_run_request_tool_resources_code_interpreter& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request_tool_resources_file_search& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          create_thread_and_run_request_tool_resources_file_search& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "vector_store_ids", out.vector_store_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"vector_store_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_thread_and_run_request_tool_resources_file_search& x) {
+COASSIST_DECL json::value
+encode(const create_thread_and_run_request_tool_resources_file_search& x) {
   json::object o;
   detail::write_field(o, "vector_store_ids", x.vector_store_ids);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request_tool_resources& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request_tool_resources& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
@@ -3992,10 +4822,12 @@ COASSIST_DECL json::value encode(const create_thread_and_run_request_tool_resour
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "assistant_id", out.assistant_id, at);
+  out.missing = 0;
+  detail::read_required(o, "assistant_id", out.assistant_id, out.missing, 0, out.extra, at);
   detail::read_optional(o, "thread", out.thread, out.extra, at);
   detail::read_optional(o, "model", out.model, out.extra, at);
   detail::read_optional(o, "instructions", out.instructions, out.extra, at);
@@ -4011,12 +4843,27 @@ COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request& o
   detail::read_optional(o, "tool_choice", out.tool_choice, out.extra, at);
   detail::read_optional(o, "parallel_tool_calls", out.parallel_tool_calls, out.extra, at);
   detail::read_optional(o, "response_format", out.response_format, out.extra, at);
-  static constexpr std::array<std::string_view, 16> known{"assistant_id", "thread", "model", "instructions", "tools", "tool_resources", "metadata", "temperature", "top_p", "stream", "max_prompt_tokens", "max_completion_tokens", "truncation_strategy", "tool_choice", "parallel_tool_calls", "response_format"};
+  static constexpr std::array<std::string_view, 16> known{"assistant_id",
+                                                          "thread",
+                                                          "model",
+                                                          "instructions",
+                                                          "tools",
+                                                          "tool_resources",
+                                                          "metadata",
+                                                          "temperature",
+                                                          "top_p",
+                                                          "stream",
+                                                          "max_prompt_tokens",
+                                                          "max_completion_tokens",
+                                                          "truncation_strategy",
+                                                          "tool_choice",
+                                                          "parallel_tool_calls",
+                                                          "response_format"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const create_thread_and_run_request& x) {
   json::object o;
-  detail::write_field(o, "assistant_id", x.assistant_id);
+  detail::write_field(o, "assistant_id", x.assistant_id, x.missing, 0);
   detail::write_field(o, "thread", x.thread);
   detail::write_field(o, "model", x.model);
   detail::write_field(o, "instructions", x.instructions);
@@ -4036,29 +4883,33 @@ COASSIST_DECL json::value encode(const create_thread_and_run_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_upload_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_upload_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "filename", out.filename, at);
-  detail::read_required(o, "purpose", out.purpose, at);
-  detail::read_required(o, "bytes", out.bytes, at);
-  detail::read_required(o, "mime_type", out.mime_type, at);
+  out.missing = 0;
+  detail::read_required(o, "filename", out.filename, out.missing, 0, out.extra, at);
+  detail::read_required(o, "purpose", out.purpose, out.missing, 1, out.extra, at);
+  detail::read_required(o, "bytes", out.bytes, out.missing, 2, out.extra, at);
+  detail::read_required(o, "mime_type", out.mime_type, out.missing, 3, out.extra, at);
   detail::read_optional(o, "expires_after", out.expires_after, out.extra, at);
-  static constexpr std::array<std::string_view, 5> known{"filename", "purpose", "bytes", "mime_type", "expires_after"};
+  static constexpr std::array<std::string_view, 5> known{"filename", "purpose", "bytes",
+                                                         "mime_type", "expires_after"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const create_upload_request& x) {
   json::object o;
-  detail::write_field(o, "filename", x.filename);
-  detail::write_field(o, "purpose", x.purpose);
-  detail::write_field(o, "bytes", x.bytes);
-  detail::write_field(o, "mime_type", x.mime_type);
+  detail::write_field(o, "filename", x.filename, x.missing, 0);
+  detail::write_field(o, "purpose", x.purpose, x.missing, 1);
+  detail::write_field(o, "bytes", x.bytes, x.missing, 2);
+  detail::write_field(o, "mime_type", x.mime_type, x.missing, 3);
   detail::write_field(o, "expires_after", x.expires_after);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_file_attributes_value& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_file_attributes_value& out,
+                          const detail::path_node& at) {
   if (v.is_string()) {
     std::string alt{};
     decode(v, alt, at);
@@ -4088,32 +4939,37 @@ COASSIST_DECL json::value encode(const vector_store_file_attributes_value& x) {
       static_cast<const vector_store_file_attributes_value::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, create_vector_store_file_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_vector_store_file_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "file_id", out.file_id, at);
+  out.missing = 0;
+  detail::read_required(o, "file_id", out.file_id, out.missing, 0, out.extra, at);
   detail::read_optional(o, "chunking_strategy", out.chunking_strategy, out.extra, at);
   detail::read_optional(o, "attributes", out.attributes, out.extra, at);
-  static constexpr std::array<std::string_view, 3> known{"file_id", "chunking_strategy", "attributes"};
+  static constexpr std::array<std::string_view, 3> known{"file_id", "chunking_strategy",
+                                                         "attributes"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const create_vector_store_file_request& x) {
   json::object o;
-  detail::write_field(o, "file_id", x.file_id);
+  detail::write_field(o, "file_id", x.file_id, x.missing, 0);
   detail::write_field(o, "chunking_strategy", x.chunking_strategy);
   detail::write_field(o, "attributes", x.attributes);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_vector_store_file_batch_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_vector_store_file_batch_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
   detail::read_optional(o, "files", out.files, out.extra, at);
   detail::read_optional(o, "chunking_strategy", out.chunking_strategy, out.extra, at);
   detail::read_optional(o, "attributes", out.attributes, out.extra, at);
-  static constexpr std::array<std::string_view, 4> known{"file_ids", "files", "chunking_strategy", "attributes"};
+  static constexpr std::array<std::string_view, 4> known{"file_ids", "files", "chunking_strategy",
+                                                         "attributes"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const create_vector_store_file_batch_request& x) {
@@ -4126,23 +4982,26 @@ COASSIST_DECL json::value encode(const create_vector_store_file_batch_request& x
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_expiration_after& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_expiration_after& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "anchor", out.anchor, at);
-  detail::read_required(o, "days", out.days, at);
+  out.missing = 0;
+  detail::read_required(o, "anchor", out.anchor, out.missing, 0, out.extra, at);
+  detail::read_required(o, "days", out.days, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"anchor", "days"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const vector_store_expiration_after& x) {
   json::object o;
-  detail::write_field(o, "anchor", x.anchor);
-  detail::write_field(o, "days", x.days);
+  detail::write_field(o, "anchor", x.anchor, x.missing, 0);
+  detail::write_field(o, "days", x.days, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_vector_store_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, create_vector_store_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
@@ -4151,7 +5010,8 @@ COASSIST_DECL void decode(const json::value& v, create_vector_store_request& out
   detail::read_optional(o, "expires_after", out.expires_after, out.extra, at);
   detail::read_optional(o, "chunking_strategy", out.chunking_strategy, out.extra, at);
   detail::read_optional(o, "metadata", out.metadata, out.extra, at);
-  static constexpr std::array<std::string_view, 6> known{"file_ids", "name", "description", "expires_after", "chunking_strategy", "metadata"};
+  static constexpr std::array<std::string_view, 6> known{
+      "file_ids", "name", "description", "expires_after", "chunking_strategy", "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const create_vector_store_request& x) {
@@ -4166,110 +5026,122 @@ COASSIST_DECL json::value encode(const create_vector_store_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, delete_assistant_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, delete_assistant_response& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "deleted", out.deleted, at);
-  detail::read_required(o, "object", out.object, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "deleted", out.deleted, out.missing, 1, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 2, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"id", "deleted", "object"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const delete_assistant_response& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "deleted", x.deleted);
-  detail::write_field(o, "object", x.object);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "deleted", x.deleted, x.missing, 1);
+  detail::write_field(o, "object", x.object, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, delete_file_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, delete_file_response& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "deleted", out.deleted, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 1, out.extra, at);
+  detail::read_required(o, "deleted", out.deleted, out.missing, 2, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"id", "object", "deleted"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const delete_file_response& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "deleted", x.deleted);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "object", x.object, x.missing, 1);
+  detail::write_field(o, "deleted", x.deleted, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, delete_message_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, delete_message_response& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "deleted", out.deleted, at);
-  detail::read_required(o, "object", out.object, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "deleted", out.deleted, out.missing, 1, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 2, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"id", "deleted", "object"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const delete_message_response& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "deleted", x.deleted);
-  detail::write_field(o, "object", x.object);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "deleted", x.deleted, x.missing, 1);
+  detail::write_field(o, "object", x.object, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, delete_thread_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, delete_thread_response& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "deleted", out.deleted, at);
-  detail::read_required(o, "object", out.object, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "deleted", out.deleted, out.missing, 1, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 2, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"id", "deleted", "object"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const delete_thread_response& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "deleted", x.deleted);
-  detail::write_field(o, "object", x.object);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "deleted", x.deleted, x.missing, 1);
+  detail::write_field(o, "object", x.object, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, delete_vector_store_file_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, delete_vector_store_file_response& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "deleted", out.deleted, at);
-  detail::read_required(o, "object", out.object, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "deleted", out.deleted, out.missing, 1, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 2, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"id", "deleted", "object"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const delete_vector_store_file_response& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "deleted", x.deleted);
-  detail::write_field(o, "object", x.object);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "deleted", x.deleted, x.missing, 1);
+  detail::write_field(o, "object", x.object, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, delete_vector_store_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, delete_vector_store_response& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "deleted", out.deleted, at);
-  detail::read_required(o, "object", out.object, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "deleted", out.deleted, out.missing, 1, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 2, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"id", "deleted", "object"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const delete_vector_store_response& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "deleted", x.deleted);
-  detail::write_field(o, "object", x.object);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "deleted", x.deleted, x.missing, 1);
+  detail::write_field(o, "object", x.object, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
@@ -4277,19 +5149,20 @@ COASSIST_DECL json::value encode(const delete_vector_store_response& x) {
 COASSIST_DECL void decode(const json::value& v, error& out, const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "code", out.code, at);
-  detail::read_required(o, "message", out.message, at);
-  detail::read_required(o, "param", out.param, at);
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "code", out.code, out.missing, 0, out.extra, at);
+  detail::read_required(o, "message", out.message, out.missing, 1, out.extra, at);
+  detail::read_required(o, "param", out.param, out.missing, 2, out.extra, at);
+  detail::read_required(o, "type", out.type, out.missing, 3, out.extra, at);
   static constexpr std::array<std::string_view, 4> known{"code", "message", "param", "type"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const error& x) {
   json::object o;
-  detail::write_field(o, "code", x.code);
-  detail::write_field(o, "message", x.message);
-  detail::write_field(o, "param", x.param);
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "code", x.code, x.missing, 0);
+  detail::write_field(o, "message", x.message, x.missing, 1);
+  detail::write_field(o, "param", x.param, x.missing, 2);
+  detail::write_field(o, "type", x.type, x.missing, 3);
   detail::write_extra(o, x.extra);
   return o;
 }
@@ -4297,35 +5170,39 @@ COASSIST_DECL json::value encode(const error& x) {
 COASSIST_DECL void decode(const json::value& v, error_response& out, const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "error", out.error, at);
+  out.missing = 0;
+  detail::read_required(o, "error", out.error, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"error"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const error_response& x) {
   json::object o;
-  detail::write_field(o, "error", x.error);
+  detail::write_field(o, "error", x.error, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, list_assistants_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, list_assistants_response& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "data", out.data, at);
-  detail::read_required(o, "first_id", out.first_id, at);
-  detail::read_required(o, "last_id", out.last_id, at);
-  detail::read_required(o, "has_more", out.has_more, at);
-  static constexpr std::array<std::string_view, 5> known{"object", "data", "first_id", "last_id", "has_more"};
+  out.missing = 0;
+  detail::read_required(o, "object", out.object, out.missing, 0, out.extra, at);
+  detail::read_required(o, "data", out.data, out.missing, 1, out.extra, at);
+  detail::read_required(o, "first_id", out.first_id, out.missing, 2, out.extra, at);
+  detail::read_required(o, "last_id", out.last_id, out.missing, 3, out.extra, at);
+  detail::read_required(o, "has_more", out.has_more, out.missing, 4, out.extra, at);
+  static constexpr std::array<std::string_view, 5> known{"object", "data", "first_id", "last_id",
+                                                         "has_more"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const list_assistants_response& x) {
   json::object o;
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "data", x.data);
-  detail::write_field(o, "first_id", x.first_id);
-  detail::write_field(o, "last_id", x.last_id);
-  detail::write_field(o, "has_more", x.has_more);
+  detail::write_field(o, "object", x.object, x.missing, 0);
+  detail::write_field(o, "data", x.data, x.missing, 1);
+  detail::write_field(o, "first_id", x.first_id, x.missing, 2);
+  detail::write_field(o, "last_id", x.last_id, x.missing, 3);
+  detail::write_field(o, "has_more", x.has_more, x.missing, 4);
   detail::write_extra(o, x.extra);
   return o;
 }
@@ -4333,142 +5210,167 @@ COASSIST_DECL json::value encode(const list_assistants_response& x) {
 COASSIST_DECL void decode(const json::value& v, open_ai_file& out, const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "bytes", out.bytes, at);
-  detail::read_required(o, "created_at", out.created_at, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "bytes", out.bytes, out.missing, 1, out.extra, at);
+  detail::read_required(o, "created_at", out.created_at, out.missing, 2, out.extra, at);
   detail::read_optional(o, "expires_at", out.expires_at, out.extra, at);
-  detail::read_required(o, "filename", out.filename, at);
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "purpose", out.purpose, at);
-  detail::read_required(o, "status", out.status, at);
+  detail::read_required(o, "filename", out.filename, out.missing, 4, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 5, out.extra, at);
+  detail::read_required(o, "purpose", out.purpose, out.missing, 6, out.extra, at);
+  detail::read_required(o, "status", out.status, out.missing, 7, out.extra, at);
   detail::read_optional(o, "status_details", out.status_details, out.extra, at);
-  static constexpr std::array<std::string_view, 9> known{"id", "bytes", "created_at", "expires_at", "filename", "object", "purpose", "status", "status_details"};
+  static constexpr std::array<std::string_view, 9> known{
+      "id",     "bytes",   "created_at", "expires_at",    "filename",
+      "object", "purpose", "status",     "status_details"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const open_ai_file& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "bytes", x.bytes);
-  detail::write_field(o, "created_at", x.created_at);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "bytes", x.bytes, x.missing, 1);
+  detail::write_field(o, "created_at", x.created_at, x.missing, 2);
   detail::write_field(o, "expires_at", x.expires_at);
-  detail::write_field(o, "filename", x.filename);
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "purpose", x.purpose);
-  detail::write_field(o, "status", x.status);
+  detail::write_field(o, "filename", x.filename, x.missing, 4);
+  detail::write_field(o, "object", x.object, x.missing, 5);
+  detail::write_field(o, "purpose", x.purpose, x.missing, 6);
+  detail::write_field(o, "status", x.status, x.missing, 7);
   detail::write_field(o, "status_details", x.status_details);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, list_files_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, list_files_response& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "data", out.data, at);
-  detail::read_required(o, "first_id", out.first_id, at);
-  detail::read_required(o, "last_id", out.last_id, at);
-  detail::read_required(o, "has_more", out.has_more, at);
-  static constexpr std::array<std::string_view, 5> known{"object", "data", "first_id", "last_id", "has_more"};
+  out.missing = 0;
+  detail::read_required(o, "object", out.object, out.missing, 0, out.extra, at);
+  detail::read_required(o, "data", out.data, out.missing, 1, out.extra, at);
+  detail::read_required(o, "first_id", out.first_id, out.missing, 2, out.extra, at);
+  detail::read_required(o, "last_id", out.last_id, out.missing, 3, out.extra, at);
+  detail::read_required(o, "has_more", out.has_more, out.missing, 4, out.extra, at);
+  static constexpr std::array<std::string_view, 5> known{"object", "data", "first_id", "last_id",
+                                                         "has_more"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const list_files_response& x) {
   json::object o;
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "data", x.data);
-  detail::write_field(o, "first_id", x.first_id);
-  detail::write_field(o, "last_id", x.last_id);
-  detail::write_field(o, "has_more", x.has_more);
+  detail::write_field(o, "object", x.object, x.missing, 0);
+  detail::write_field(o, "data", x.data, x.missing, 1);
+  detail::write_field(o, "first_id", x.first_id, x.missing, 2);
+  detail::write_field(o, "last_id", x.last_id, x.missing, 3);
+  detail::write_field(o, "has_more", x.has_more, x.missing, 4);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_object_incomplete_details& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_object_incomplete_details& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "reason", out.reason, at);
+  out.missing = 0;
+  detail::read_required(o, "reason", out.reason, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"reason"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_object_incomplete_details& x) {
   json::object o;
-  detail::write_field(o, "reason", x.reason);
+  detail::write_field(o, "reason", x.reason, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_text_annotations_file_citation_object_file_citation& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          message_content_text_annotations_file_citation_object_file_citation& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "file_id", out.file_id, at);
+  out.missing = 0;
+  detail::read_required(o, "file_id", out.file_id, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_id"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_content_text_annotations_file_citation_object_file_citation& x) {
+COASSIST_DECL json::value
+encode(const message_content_text_annotations_file_citation_object_file_citation& x) {
   json::object o;
-  detail::write_field(o, "file_id", x.file_id);
+  detail::write_field(o, "file_id", x.file_id, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_text_annotations_file_citation_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          message_content_text_annotations_file_citation_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "text", out.text, at);
-  detail::read_required(o, "file_citation", out.file_citation, at);
-  detail::read_required(o, "start_index", out.start_index, at);
-  detail::read_required(o, "end_index", out.end_index, at);
-  static constexpr std::array<std::string_view, 5> known{"type", "text", "file_citation", "start_index", "end_index"};
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "text", out.text, out.missing, 1, out.extra, at);
+  detail::read_required(o, "file_citation", out.file_citation, out.missing, 2, out.extra, at);
+  detail::read_required(o, "start_index", out.start_index, out.missing, 3, out.extra, at);
+  detail::read_required(o, "end_index", out.end_index, out.missing, 4, out.extra, at);
+  static constexpr std::array<std::string_view, 5> known{"type", "text", "file_citation",
+                                                         "start_index", "end_index"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_content_text_annotations_file_citation_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "text", x.text);
-  detail::write_field(o, "file_citation", x.file_citation);
-  detail::write_field(o, "start_index", x.start_index);
-  detail::write_field(o, "end_index", x.end_index);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "text", x.text, x.missing, 1);
+  detail::write_field(o, "file_citation", x.file_citation, x.missing, 2);
+  detail::write_field(o, "start_index", x.start_index, x.missing, 3);
+  detail::write_field(o, "end_index", x.end_index, x.missing, 4);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_text_annotations_file_path_object_file_path& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          message_content_text_annotations_file_path_object_file_path& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "file_id", out.file_id, at);
+  out.missing = 0;
+  detail::read_required(o, "file_id", out.file_id, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_id"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_content_text_annotations_file_path_object_file_path& x) {
+COASSIST_DECL json::value
+encode(const message_content_text_annotations_file_path_object_file_path& x) {
   json::object o;
-  detail::write_field(o, "file_id", x.file_id);
+  detail::write_field(o, "file_id", x.file_id, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_text_annotations_file_path_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          message_content_text_annotations_file_path_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "text", out.text, at);
-  detail::read_required(o, "file_path", out.file_path, at);
-  detail::read_required(o, "start_index", out.start_index, at);
-  detail::read_required(o, "end_index", out.end_index, at);
-  static constexpr std::array<std::string_view, 5> known{"type", "text", "file_path", "start_index", "end_index"};
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "text", out.text, out.missing, 1, out.extra, at);
+  detail::read_required(o, "file_path", out.file_path, out.missing, 2, out.extra, at);
+  detail::read_required(o, "start_index", out.start_index, out.missing, 3, out.extra, at);
+  detail::read_required(o, "end_index", out.end_index, out.missing, 4, out.extra, at);
+  static constexpr std::array<std::string_view, 5> known{"type", "text", "file_path", "start_index",
+                                                         "end_index"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_content_text_annotations_file_path_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "text", x.text);
-  detail::write_field(o, "file_path", x.file_path);
-  detail::write_field(o, "start_index", x.start_index);
-  detail::write_field(o, "end_index", x.end_index);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "text", x.text, x.missing, 1);
+  detail::write_field(o, "file_path", x.file_path, x.missing, 2);
+  detail::write_field(o, "start_index", x.start_index, x.missing, 3);
+  detail::write_field(o, "end_index", x.end_index, x.missing, 4);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_text_annotation& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_content_text_annotation& out,
+                          const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "file_citation") {
@@ -4495,50 +5397,56 @@ COASSIST_DECL json::value encode(const message_content_text_annotation& x) {
       static_cast<const message_content_text_annotation::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_text_object_text& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_content_text_object_text& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "value", out.value, at);
-  detail::read_required(o, "annotations", out.annotations, at);
+  out.missing = 0;
+  detail::read_required(o, "value", out.value, out.missing, 0, out.extra, at);
+  detail::read_required(o, "annotations", out.annotations, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"value", "annotations"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_content_text_object_text& x) {
   json::object o;
-  detail::write_field(o, "value", x.value);
-  detail::write_field(o, "annotations", x.annotations);
+  detail::write_field(o, "value", x.value, x.missing, 0);
+  detail::write_field(o, "annotations", x.annotations, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_text_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_content_text_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "text", out.text, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "text", out.text, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "text"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_content_text_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "text", x.text);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "text", x.text, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_refusal_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_content_refusal_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "refusal", out.refusal, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "refusal", out.refusal, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "refusal"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_content_refusal_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "refusal", x.refusal);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "refusal", x.refusal, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
@@ -4582,7 +5490,8 @@ COASSIST_DECL json::value encode(const message_content& x) {
       static_cast<const message_content::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, message_object_attachments_item& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_object_attachments_item& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_id", out.file_id, out.extra, at);
@@ -4601,142 +5510,169 @@ COASSIST_DECL json::value encode(const message_object_attachments_item& x) {
 COASSIST_DECL void decode(const json::value& v, message_object& out, const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "created_at", out.created_at, at);
-  detail::read_required(o, "thread_id", out.thread_id, at);
-  detail::read_required(o, "status", out.status, at);
-  detail::read_required(o, "incomplete_details", out.incomplete_details, at);
-  detail::read_required(o, "completed_at", out.completed_at, at);
-  detail::read_required(o, "incomplete_at", out.incomplete_at, at);
-  detail::read_required(o, "role", out.role, at);
-  detail::read_required(o, "content", out.content, at);
-  detail::read_required(o, "assistant_id", out.assistant_id, at);
-  detail::read_required(o, "run_id", out.run_id, at);
-  detail::read_required(o, "attachments", out.attachments, at);
-  detail::read_required(o, "metadata", out.metadata, at);
-  static constexpr std::array<std::string_view, 14> known{"id", "object", "created_at", "thread_id", "status", "incomplete_details", "completed_at", "incomplete_at", "role", "content", "assistant_id", "run_id", "attachments", "metadata"};
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 1, out.extra, at);
+  detail::read_required(o, "created_at", out.created_at, out.missing, 2, out.extra, at);
+  detail::read_required(o, "thread_id", out.thread_id, out.missing, 3, out.extra, at);
+  detail::read_required(o, "status", out.status, out.missing, 4, out.extra, at);
+  detail::read_required(o, "incomplete_details", out.incomplete_details, out.missing, 5, out.extra,
+                        at);
+  detail::read_required(o, "completed_at", out.completed_at, out.missing, 6, out.extra, at);
+  detail::read_required(o, "incomplete_at", out.incomplete_at, out.missing, 7, out.extra, at);
+  detail::read_required(o, "role", out.role, out.missing, 8, out.extra, at);
+  detail::read_required(o, "content", out.content, out.missing, 9, out.extra, at);
+  detail::read_required(o, "assistant_id", out.assistant_id, out.missing, 10, out.extra, at);
+  detail::read_required(o, "run_id", out.run_id, out.missing, 11, out.extra, at);
+  detail::read_required(o, "attachments", out.attachments, out.missing, 12, out.extra, at);
+  detail::read_required(o, "metadata", out.metadata, out.missing, 13, out.extra, at);
+  static constexpr std::array<std::string_view, 14> known{
+      "id",           "object",        "created_at",
+      "thread_id",    "status",        "incomplete_details",
+      "completed_at", "incomplete_at", "role",
+      "content",      "assistant_id",  "run_id",
+      "attachments",  "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_object& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "created_at", x.created_at);
-  detail::write_field(o, "thread_id", x.thread_id);
-  detail::write_field(o, "status", x.status);
-  detail::write_field(o, "incomplete_details", x.incomplete_details);
-  detail::write_field(o, "completed_at", x.completed_at);
-  detail::write_field(o, "incomplete_at", x.incomplete_at);
-  detail::write_field(o, "role", x.role);
-  detail::write_field(o, "content", x.content);
-  detail::write_field(o, "assistant_id", x.assistant_id);
-  detail::write_field(o, "run_id", x.run_id);
-  detail::write_field(o, "attachments", x.attachments);
-  detail::write_field(o, "metadata", x.metadata);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "object", x.object, x.missing, 1);
+  detail::write_field(o, "created_at", x.created_at, x.missing, 2);
+  detail::write_field(o, "thread_id", x.thread_id, x.missing, 3);
+  detail::write_field(o, "status", x.status, x.missing, 4);
+  detail::write_field(o, "incomplete_details", x.incomplete_details, x.missing, 5);
+  detail::write_field(o, "completed_at", x.completed_at, x.missing, 6);
+  detail::write_field(o, "incomplete_at", x.incomplete_at, x.missing, 7);
+  detail::write_field(o, "role", x.role, x.missing, 8);
+  detail::write_field(o, "content", x.content, x.missing, 9);
+  detail::write_field(o, "assistant_id", x.assistant_id, x.missing, 10);
+  detail::write_field(o, "run_id", x.run_id, x.missing, 11);
+  detail::write_field(o, "attachments", x.attachments, x.missing, 12);
+  detail::write_field(o, "metadata", x.metadata, x.missing, 13);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, list_messages_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, list_messages_response& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "data", out.data, at);
-  detail::read_required(o, "first_id", out.first_id, at);
-  detail::read_required(o, "last_id", out.last_id, at);
-  detail::read_required(o, "has_more", out.has_more, at);
-  static constexpr std::array<std::string_view, 5> known{"object", "data", "first_id", "last_id", "has_more"};
+  out.missing = 0;
+  detail::read_required(o, "object", out.object, out.missing, 0, out.extra, at);
+  detail::read_required(o, "data", out.data, out.missing, 1, out.extra, at);
+  detail::read_required(o, "first_id", out.first_id, out.missing, 2, out.extra, at);
+  detail::read_required(o, "last_id", out.last_id, out.missing, 3, out.extra, at);
+  detail::read_required(o, "has_more", out.has_more, out.missing, 4, out.extra, at);
+  static constexpr std::array<std::string_view, 5> known{"object", "data", "first_id", "last_id",
+                                                         "has_more"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const list_messages_response& x) {
   json::object o;
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "data", x.data);
-  detail::write_field(o, "first_id", x.first_id);
-  detail::write_field(o, "last_id", x.last_id);
-  detail::write_field(o, "has_more", x.has_more);
+  detail::write_field(o, "object", x.object, x.missing, 0);
+  detail::write_field(o, "data", x.data, x.missing, 1);
+  detail::write_field(o, "first_id", x.first_id, x.missing, 2);
+  detail::write_field(o, "last_id", x.last_id, x.missing, 3);
+  detail::write_field(o, "has_more", x.has_more, x.missing, 4);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_message_creation_object_message_creation& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_message_creation_object_message_creation& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "message_id", out.message_id, at);
+  out.missing = 0;
+  detail::read_required(o, "message_id", out.message_id, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"message_id"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_message_creation_object_message_creation& x) {
+COASSIST_DECL json::value
+encode(const run_step_details_message_creation_object_message_creation& x) {
   json::object o;
-  detail::write_field(o, "message_id", x.message_id);
+  detail::write_field(o, "message_id", x.message_id, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_message_creation_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_details_message_creation_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "message_creation", out.message_creation, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "message_creation", out.message_creation, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "message_creation"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_details_message_creation_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "message_creation", x.message_creation);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "message_creation", x.message_creation, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code_output_logs_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_code_output_logs_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "logs", out.logs, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "logs", out.logs, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "logs"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_output_logs_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "logs", x.logs);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "logs", x.logs, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code_output_image_object_image& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_code_output_image_object_image& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "file_id", out.file_id, at);
+  out.missing = 0;
+  detail::read_required(o, "file_id", out.file_id, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_id"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_output_image_object_image& x) {
+COASSIST_DECL json::value
+encode(const run_step_details_tool_calls_code_output_image_object_image& x) {
   json::object o;
-  detail::write_field(o, "file_id", x.file_id);
+  detail::write_field(o, "file_id", x.file_id, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code_output_image_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_code_output_image_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "image", out.image, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "image", out.image, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "image"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_output_image_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "image", x.image);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "image", x.image, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_code_output& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_code_output& out,
+                          const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "logs") {
@@ -4763,57 +5699,69 @@ COASSIST_DECL json::value encode(const run_step_code_output& x) {
       static_cast<const run_step_code_output::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code_object_code_interpreter& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_code_object_code_interpreter& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "input", out.input, at);
-  detail::read_required(o, "outputs", out.outputs, at);
+  out.missing = 0;
+  detail::read_required(o, "input", out.input, out.missing, 0, out.extra, at);
+  detail::read_required(o, "outputs", out.outputs, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"input", "outputs"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_object_code_interpreter& x) {
+COASSIST_DECL json::value
+encode(const run_step_details_tool_calls_code_object_code_interpreter& x) {
   json::object o;
-  detail::write_field(o, "input", x.input);
-  detail::write_field(o, "outputs", x.outputs);
+  detail::write_field(o, "input", x.input, x.missing, 0);
+  detail::write_field(o, "outputs", x.outputs, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "code_interpreter", out.code_interpreter, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "type", out.type, out.missing, 1, out.extra, at);
+  detail::read_required(o, "code_interpreter", out.code_interpreter, out.missing, 2, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"id", "type", "code_interpreter"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_object& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "code_interpreter", x.code_interpreter);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "type", x.type, x.missing, 1);
+  detail::write_field(o, "code_interpreter", x.code_interpreter, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file_search_ranking_options_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_file_search_ranking_options_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "ranker", out.ranker, at);
-  detail::read_required(o, "score_threshold", out.score_threshold, at);
+  out.missing = 0;
+  detail::read_required(o, "ranker", out.ranker, out.missing, 0, out.extra, at);
+  detail::read_required(o, "score_threshold", out.score_threshold, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"ranker", "score_threshold"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_ranking_options_object& x) {
+COASSIST_DECL json::value
+encode(const run_step_details_tool_calls_file_search_ranking_options_object& x) {
   json::object o;
-  detail::write_field(o, "ranker", x.ranker);
-  detail::write_field(o, "score_threshold", x.score_threshold);
+  detail::write_field(o, "ranker", x.ranker, x.missing, 0);
+  detail::write_field(o, "score_threshold", x.score_threshold, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file_search_result_object_content_item& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_file_search_result_object_content_item& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "type", out.type, out.extra, at);
@@ -4821,7 +5769,8 @@ COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file
   static constexpr std::array<std::string_view, 2> known{"type", "text"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_result_object_content_item& x) {
+COASSIST_DECL json::value
+encode(const run_step_details_tool_calls_file_search_result_object_content_item& x) {
   json::object o;
   detail::write_field(o, "type", x.type);
   detail::write_field(o, "text", x.text);
@@ -4829,27 +5778,33 @@ COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_r
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file_search_result_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_file_search_result_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "file_id", out.file_id, at);
-  detail::read_required(o, "file_name", out.file_name, at);
-  detail::read_required(o, "score", out.score, at);
+  out.missing = 0;
+  detail::read_required(o, "file_id", out.file_id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "file_name", out.file_name, out.missing, 1, out.extra, at);
+  detail::read_required(o, "score", out.score, out.missing, 2, out.extra, at);
   detail::read_optional(o, "content", out.content, out.extra, at);
-  static constexpr std::array<std::string_view, 4> known{"file_id", "file_name", "score", "content"};
+  static constexpr std::array<std::string_view, 4> known{"file_id", "file_name", "score",
+                                                         "content"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_result_object& x) {
   json::object o;
-  detail::write_field(o, "file_id", x.file_id);
-  detail::write_field(o, "file_name", x.file_name);
-  detail::write_field(o, "score", x.score);
+  detail::write_field(o, "file_id", x.file_id, x.missing, 0);
+  detail::write_field(o, "file_name", x.file_name, x.missing, 1);
+  detail::write_field(o, "score", x.score, x.missing, 2);
   detail::write_field(o, "content", x.content);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file_search_object_file_search& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_file_search_object_file_search& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "ranking_options", out.ranking_options, out.extra, at);
@@ -4857,7 +5812,8 @@ COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file
   static constexpr std::array<std::string_view, 2> known{"ranking_options", "results"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_object_file_search& x) {
+COASSIST_DECL json::value
+encode(const run_step_details_tool_calls_file_search_object_file_search& x) {
   json::object o;
   detail::write_field(o, "ranking_options", x.ranking_options);
   detail::write_field(o, "results", x.results);
@@ -4865,61 +5821,69 @@ COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_o
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file_search_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file_search_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "file_search", out.file_search, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "type", out.type, out.missing, 1, out.extra, at);
+  detail::read_required(o, "file_search", out.file_search, out.missing, 2, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"id", "type", "file_search"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_object& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "file_search", x.file_search);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "type", x.type, x.missing, 1);
+  detail::write_field(o, "file_search", x.file_search, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_function_object_function& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_details_tool_calls_function_object_function& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "name", out.name, at);
-  detail::read_required(o, "arguments", out.arguments, at);
-  detail::read_required(o, "output", out.output, at);
+  out.missing = 0;
+  detail::read_required(o, "name", out.name, out.missing, 0, out.extra, at);
+  detail::read_required(o, "arguments", out.arguments, out.missing, 1, out.extra, at);
+  detail::read_required(o, "output", out.output, out.missing, 2, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"name", "arguments", "output"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_function_object_function& x) {
   json::object o;
-  detail::write_field(o, "name", x.name);
-  detail::write_field(o, "arguments", x.arguments);
-  detail::write_field(o, "output", x.output);
+  detail::write_field(o, "name", x.name, x.missing, 0);
+  detail::write_field(o, "arguments", x.arguments, x.missing, 1);
+  detail::write_field(o, "output", x.output, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_function_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_function_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "function", out.function, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "type", out.type, out.missing, 1, out.extra, at);
+  detail::read_required(o, "function", out.function, out.missing, 2, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"id", "type", "function"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_function_object& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "function", x.function);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "type", x.type, x.missing, 1);
+  detail::write_field(o, "function", x.function, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_tool_call& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_tool_call& out,
+                          const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "code_interpreter") {
@@ -4952,23 +5916,26 @@ COASSIST_DECL json::value encode(const run_step_tool_call& x) {
       static_cast<const run_step_tool_call::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "tool_calls", out.tool_calls, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "tool_calls", out.tool_calls, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "tool_calls"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_details_tool_calls_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "tool_calls", x.tool_calls);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "tool_calls", x.tool_calls, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_details& out,
+                          const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "message_creation") {
@@ -4995,36 +5962,42 @@ COASSIST_DECL json::value encode(const run_step_details& x) {
       static_cast<const run_step_details::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_object_last_error& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_object_last_error& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "code", out.code, at);
-  detail::read_required(o, "message", out.message, at);
+  out.missing = 0;
+  detail::read_required(o, "code", out.code, out.missing, 0, out.extra, at);
+  detail::read_required(o, "message", out.message, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"code", "message"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_object_last_error& x) {
   json::object o;
-  detail::write_field(o, "code", x.code);
-  detail::write_field(o, "message", x.message);
+  detail::write_field(o, "code", x.code, x.missing, 0);
+  detail::write_field(o, "message", x.message, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_completion_usage& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_completion_usage& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "completion_tokens", out.completion_tokens, at);
-  detail::read_required(o, "prompt_tokens", out.prompt_tokens, at);
-  detail::read_required(o, "total_tokens", out.total_tokens, at);
-  static constexpr std::array<std::string_view, 3> known{"completion_tokens", "prompt_tokens", "total_tokens"};
+  out.missing = 0;
+  detail::read_required(o, "completion_tokens", out.completion_tokens, out.missing, 0, out.extra,
+                        at);
+  detail::read_required(o, "prompt_tokens", out.prompt_tokens, out.missing, 1, out.extra, at);
+  detail::read_required(o, "total_tokens", out.total_tokens, out.missing, 2, out.extra, at);
+  static constexpr std::array<std::string_view, 3> known{"completion_tokens", "prompt_tokens",
+                                                         "total_tokens"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_completion_usage& x) {
   json::object o;
-  detail::write_field(o, "completion_tokens", x.completion_tokens);
-  detail::write_field(o, "prompt_tokens", x.prompt_tokens);
-  detail::write_field(o, "total_tokens", x.total_tokens);
+  detail::write_field(o, "completion_tokens", x.completion_tokens, x.missing, 0);
+  detail::write_field(o, "prompt_tokens", x.prompt_tokens, x.missing, 1);
+  detail::write_field(o, "total_tokens", x.total_tokens, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
@@ -5032,150 +6005,169 @@ COASSIST_DECL json::value encode(const run_step_completion_usage& x) {
 COASSIST_DECL void decode(const json::value& v, run_step_object& out, const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "created_at", out.created_at, at);
-  detail::read_required(o, "assistant_id", out.assistant_id, at);
-  detail::read_required(o, "thread_id", out.thread_id, at);
-  detail::read_required(o, "run_id", out.run_id, at);
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "status", out.status, at);
-  detail::read_required(o, "step_details", out.step_details, at);
-  detail::read_required(o, "last_error", out.last_error, at);
-  detail::read_required(o, "expired_at", out.expired_at, at);
-  detail::read_required(o, "cancelled_at", out.cancelled_at, at);
-  detail::read_required(o, "failed_at", out.failed_at, at);
-  detail::read_required(o, "completed_at", out.completed_at, at);
-  detail::read_required(o, "metadata", out.metadata, at);
-  detail::read_required(o, "usage", out.usage, at);
-  static constexpr std::array<std::string_view, 16> known{"id", "object", "created_at", "assistant_id", "thread_id", "run_id", "type", "status", "step_details", "last_error", "expired_at", "cancelled_at", "failed_at", "completed_at", "metadata", "usage"};
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 1, out.extra, at);
+  detail::read_required(o, "created_at", out.created_at, out.missing, 2, out.extra, at);
+  detail::read_required(o, "assistant_id", out.assistant_id, out.missing, 3, out.extra, at);
+  detail::read_required(o, "thread_id", out.thread_id, out.missing, 4, out.extra, at);
+  detail::read_required(o, "run_id", out.run_id, out.missing, 5, out.extra, at);
+  detail::read_required(o, "type", out.type, out.missing, 6, out.extra, at);
+  detail::read_required(o, "status", out.status, out.missing, 7, out.extra, at);
+  detail::read_required(o, "step_details", out.step_details, out.missing, 8, out.extra, at);
+  detail::read_required(o, "last_error", out.last_error, out.missing, 9, out.extra, at);
+  detail::read_required(o, "expired_at", out.expired_at, out.missing, 10, out.extra, at);
+  detail::read_required(o, "cancelled_at", out.cancelled_at, out.missing, 11, out.extra, at);
+  detail::read_required(o, "failed_at", out.failed_at, out.missing, 12, out.extra, at);
+  detail::read_required(o, "completed_at", out.completed_at, out.missing, 13, out.extra, at);
+  detail::read_required(o, "metadata", out.metadata, out.missing, 14, out.extra, at);
+  detail::read_required(o, "usage", out.usage, out.missing, 15, out.extra, at);
+  static constexpr std::array<std::string_view, 16> known{
+      "id",        "object",       "created_at",   "assistant_id", "thread_id",  "run_id",
+      "type",      "status",       "step_details", "last_error",   "expired_at", "cancelled_at",
+      "failed_at", "completed_at", "metadata",     "usage"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_object& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "created_at", x.created_at);
-  detail::write_field(o, "assistant_id", x.assistant_id);
-  detail::write_field(o, "thread_id", x.thread_id);
-  detail::write_field(o, "run_id", x.run_id);
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "status", x.status);
-  detail::write_field(o, "step_details", x.step_details);
-  detail::write_field(o, "last_error", x.last_error);
-  detail::write_field(o, "expired_at", x.expired_at);
-  detail::write_field(o, "cancelled_at", x.cancelled_at);
-  detail::write_field(o, "failed_at", x.failed_at);
-  detail::write_field(o, "completed_at", x.completed_at);
-  detail::write_field(o, "metadata", x.metadata);
-  detail::write_field(o, "usage", x.usage);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "object", x.object, x.missing, 1);
+  detail::write_field(o, "created_at", x.created_at, x.missing, 2);
+  detail::write_field(o, "assistant_id", x.assistant_id, x.missing, 3);
+  detail::write_field(o, "thread_id", x.thread_id, x.missing, 4);
+  detail::write_field(o, "run_id", x.run_id, x.missing, 5);
+  detail::write_field(o, "type", x.type, x.missing, 6);
+  detail::write_field(o, "status", x.status, x.missing, 7);
+  detail::write_field(o, "step_details", x.step_details, x.missing, 8);
+  detail::write_field(o, "last_error", x.last_error, x.missing, 9);
+  detail::write_field(o, "expired_at", x.expired_at, x.missing, 10);
+  detail::write_field(o, "cancelled_at", x.cancelled_at, x.missing, 11);
+  detail::write_field(o, "failed_at", x.failed_at, x.missing, 12);
+  detail::write_field(o, "completed_at", x.completed_at, x.missing, 13);
+  detail::write_field(o, "metadata", x.metadata, x.missing, 14);
+  detail::write_field(o, "usage", x.usage, x.missing, 15);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, list_run_steps_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, list_run_steps_response& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "data", out.data, at);
-  detail::read_required(o, "first_id", out.first_id, at);
-  detail::read_required(o, "last_id", out.last_id, at);
-  detail::read_required(o, "has_more", out.has_more, at);
-  static constexpr std::array<std::string_view, 5> known{"object", "data", "first_id", "last_id", "has_more"};
+  out.missing = 0;
+  detail::read_required(o, "object", out.object, out.missing, 0, out.extra, at);
+  detail::read_required(o, "data", out.data, out.missing, 1, out.extra, at);
+  detail::read_required(o, "first_id", out.first_id, out.missing, 2, out.extra, at);
+  detail::read_required(o, "last_id", out.last_id, out.missing, 3, out.extra, at);
+  detail::read_required(o, "has_more", out.has_more, out.missing, 4, out.extra, at);
+  static constexpr std::array<std::string_view, 5> known{"object", "data", "first_id", "last_id",
+                                                         "has_more"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const list_run_steps_response& x) {
   json::object o;
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "data", x.data);
-  detail::write_field(o, "first_id", x.first_id);
-  detail::write_field(o, "last_id", x.last_id);
-  detail::write_field(o, "has_more", x.has_more);
+  detail::write_field(o, "object", x.object, x.missing, 0);
+  detail::write_field(o, "data", x.data, x.missing, 1);
+  detail::write_field(o, "first_id", x.first_id, x.missing, 2);
+  detail::write_field(o, "last_id", x.last_id, x.missing, 3);
+  detail::write_field(o, "has_more", x.has_more, x.missing, 4);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_tool_call_object_function& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_tool_call_object_function& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "name", out.name, at);
-  detail::read_required(o, "arguments", out.arguments, at);
+  out.missing = 0;
+  detail::read_required(o, "name", out.name, out.missing, 0, out.extra, at);
+  detail::read_required(o, "arguments", out.arguments, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"name", "arguments"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_tool_call_object_function& x) {
   json::object o;
-  detail::write_field(o, "name", x.name);
-  detail::write_field(o, "arguments", x.arguments);
+  detail::write_field(o, "name", x.name, x.missing, 0);
+  detail::write_field(o, "arguments", x.arguments, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_tool_call_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_tool_call_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "function", out.function, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "type", out.type, out.missing, 1, out.extra, at);
+  detail::read_required(o, "function", out.function, out.missing, 2, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"id", "type", "function"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_tool_call_object& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "function", x.function);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "type", x.type, x.missing, 1);
+  detail::write_field(o, "function", x.function, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_object_required_action_submit_tool_outputs& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_object_required_action_submit_tool_outputs& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "tool_calls", out.tool_calls, at);
+  out.missing = 0;
+  detail::read_required(o, "tool_calls", out.tool_calls, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"tool_calls"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_object_required_action_submit_tool_outputs& x) {
   json::object o;
-  detail::write_field(o, "tool_calls", x.tool_calls);
+  detail::write_field(o, "tool_calls", x.tool_calls, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_object_required_action& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_object_required_action& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "submit_tool_outputs", out.submit_tool_outputs, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "submit_tool_outputs", out.submit_tool_outputs, out.missing, 1,
+                        out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "submit_tool_outputs"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_object_required_action& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "submit_tool_outputs", x.submit_tool_outputs);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "submit_tool_outputs", x.submit_tool_outputs, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_object_last_error& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_object_last_error& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "code", out.code, at);
-  detail::read_required(o, "message", out.message, at);
+  out.missing = 0;
+  detail::read_required(o, "code", out.code, out.missing, 0, out.extra, at);
+  detail::read_required(o, "message", out.message, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"code", "message"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_object_last_error& x) {
   json::object o;
-  detail::write_field(o, "code", x.code);
-  detail::write_field(o, "message", x.message);
+  detail::write_field(o, "code", x.code, x.missing, 0);
+  detail::write_field(o, "message", x.message, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_object_incomplete_details& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_object_incomplete_details& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "reason", out.reason, out.extra, at);
@@ -5189,20 +6181,24 @@ COASSIST_DECL json::value encode(const run_object_incomplete_details& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_completion_usage& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_completion_usage& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "completion_tokens", out.completion_tokens, at);
-  detail::read_required(o, "prompt_tokens", out.prompt_tokens, at);
-  detail::read_required(o, "total_tokens", out.total_tokens, at);
-  static constexpr std::array<std::string_view, 3> known{"completion_tokens", "prompt_tokens", "total_tokens"};
+  out.missing = 0;
+  detail::read_required(o, "completion_tokens", out.completion_tokens, out.missing, 0, out.extra,
+                        at);
+  detail::read_required(o, "prompt_tokens", out.prompt_tokens, out.missing, 1, out.extra, at);
+  detail::read_required(o, "total_tokens", out.total_tokens, out.missing, 2, out.extra, at);
+  static constexpr std::array<std::string_view, 3> known{"completion_tokens", "prompt_tokens",
+                                                         "total_tokens"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_completion_usage& x) {
   json::object o;
-  detail::write_field(o, "completion_tokens", x.completion_tokens);
-  detail::write_field(o, "prompt_tokens", x.prompt_tokens);
-  detail::write_field(o, "total_tokens", x.total_tokens);
+  detail::write_field(o, "completion_tokens", x.completion_tokens, x.missing, 0);
+  detail::write_field(o, "prompt_tokens", x.prompt_tokens, x.missing, 1);
+  detail::write_field(o, "total_tokens", x.total_tokens, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
@@ -5210,138 +6206,180 @@ COASSIST_DECL json::value encode(const run_completion_usage& x) {
 COASSIST_DECL void decode(const json::value& v, run_object& out, const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "created_at", out.created_at, at);
-  detail::read_required(o, "thread_id", out.thread_id, at);
-  detail::read_required(o, "assistant_id", out.assistant_id, at);
-  detail::read_required(o, "status", out.status, at);
-  detail::read_required(o, "required_action", out.required_action, at);
-  detail::read_required(o, "last_error", out.last_error, at);
-  detail::read_required(o, "expires_at", out.expires_at, at);
-  detail::read_required(o, "started_at", out.started_at, at);
-  detail::read_required(o, "cancelled_at", out.cancelled_at, at);
-  detail::read_required(o, "failed_at", out.failed_at, at);
-  detail::read_required(o, "completed_at", out.completed_at, at);
-  detail::read_required(o, "incomplete_details", out.incomplete_details, at);
-  detail::read_required(o, "model", out.model, at);
-  detail::read_required(o, "instructions", out.instructions, at);
-  detail::read_required(o, "tools", out.tools, at);
-  detail::read_required(o, "metadata", out.metadata, at);
-  detail::read_required(o, "usage", out.usage, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 1, out.extra, at);
+  detail::read_required(o, "created_at", out.created_at, out.missing, 2, out.extra, at);
+  detail::read_required(o, "thread_id", out.thread_id, out.missing, 3, out.extra, at);
+  detail::read_required(o, "assistant_id", out.assistant_id, out.missing, 4, out.extra, at);
+  detail::read_required(o, "status", out.status, out.missing, 5, out.extra, at);
+  detail::read_required(o, "required_action", out.required_action, out.missing, 6, out.extra, at);
+  detail::read_required(o, "last_error", out.last_error, out.missing, 7, out.extra, at);
+  detail::read_required(o, "expires_at", out.expires_at, out.missing, 8, out.extra, at);
+  detail::read_required(o, "started_at", out.started_at, out.missing, 9, out.extra, at);
+  detail::read_required(o, "cancelled_at", out.cancelled_at, out.missing, 10, out.extra, at);
+  detail::read_required(o, "failed_at", out.failed_at, out.missing, 11, out.extra, at);
+  detail::read_required(o, "completed_at", out.completed_at, out.missing, 12, out.extra, at);
+  detail::read_required(o, "incomplete_details", out.incomplete_details, out.missing, 13, out.extra,
+                        at);
+  detail::read_required(o, "model", out.model, out.missing, 14, out.extra, at);
+  detail::read_required(o, "instructions", out.instructions, out.missing, 15, out.extra, at);
+  detail::read_required(o, "tools", out.tools, out.missing, 16, out.extra, at);
+  detail::read_required(o, "metadata", out.metadata, out.missing, 17, out.extra, at);
+  detail::read_required(o, "usage", out.usage, out.missing, 18, out.extra, at);
   detail::read_optional(o, "temperature", out.temperature, out.extra, at);
   detail::read_optional(o, "top_p", out.top_p, out.extra, at);
-  detail::read_required(o, "max_prompt_tokens", out.max_prompt_tokens, at);
-  detail::read_required(o, "max_completion_tokens", out.max_completion_tokens, at);
-  detail::read_required(o, "truncation_strategy", out.truncation_strategy, at);
-  detail::read_required(o, "tool_choice", out.tool_choice, at);
-  detail::read_required(o, "parallel_tool_calls", out.parallel_tool_calls, at);
-  detail::read_required(o, "response_format", out.response_format, at);
-  static constexpr std::array<std::string_view, 27> known{"id", "object", "created_at", "thread_id", "assistant_id", "status", "required_action", "last_error", "expires_at", "started_at", "cancelled_at", "failed_at", "completed_at", "incomplete_details", "model", "instructions", "tools", "metadata", "usage", "temperature", "top_p", "max_prompt_tokens", "max_completion_tokens", "truncation_strategy", "tool_choice", "parallel_tool_calls", "response_format"};
+  detail::read_required(o, "max_prompt_tokens", out.max_prompt_tokens, out.missing, 21, out.extra,
+                        at);
+  detail::read_required(o, "max_completion_tokens", out.max_completion_tokens, out.missing, 22,
+                        out.extra, at);
+  detail::read_required(o, "truncation_strategy", out.truncation_strategy, out.missing, 23,
+                        out.extra, at);
+  detail::read_required(o, "tool_choice", out.tool_choice, out.missing, 24, out.extra, at);
+  detail::read_required(o, "parallel_tool_calls", out.parallel_tool_calls, out.missing, 25,
+                        out.extra, at);
+  detail::read_required(o, "response_format", out.response_format, out.missing, 26, out.extra, at);
+  static constexpr std::array<std::string_view, 27> known{"id",
+                                                          "object",
+                                                          "created_at",
+                                                          "thread_id",
+                                                          "assistant_id",
+                                                          "status",
+                                                          "required_action",
+                                                          "last_error",
+                                                          "expires_at",
+                                                          "started_at",
+                                                          "cancelled_at",
+                                                          "failed_at",
+                                                          "completed_at",
+                                                          "incomplete_details",
+                                                          "model",
+                                                          "instructions",
+                                                          "tools",
+                                                          "metadata",
+                                                          "usage",
+                                                          "temperature",
+                                                          "top_p",
+                                                          "max_prompt_tokens",
+                                                          "max_completion_tokens",
+                                                          "truncation_strategy",
+                                                          "tool_choice",
+                                                          "parallel_tool_calls",
+                                                          "response_format"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_object& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "created_at", x.created_at);
-  detail::write_field(o, "thread_id", x.thread_id);
-  detail::write_field(o, "assistant_id", x.assistant_id);
-  detail::write_field(o, "status", x.status);
-  detail::write_field(o, "required_action", x.required_action);
-  detail::write_field(o, "last_error", x.last_error);
-  detail::write_field(o, "expires_at", x.expires_at);
-  detail::write_field(o, "started_at", x.started_at);
-  detail::write_field(o, "cancelled_at", x.cancelled_at);
-  detail::write_field(o, "failed_at", x.failed_at);
-  detail::write_field(o, "completed_at", x.completed_at);
-  detail::write_field(o, "incomplete_details", x.incomplete_details);
-  detail::write_field(o, "model", x.model);
-  detail::write_field(o, "instructions", x.instructions);
-  detail::write_field(o, "tools", x.tools);
-  detail::write_field(o, "metadata", x.metadata);
-  detail::write_field(o, "usage", x.usage);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "object", x.object, x.missing, 1);
+  detail::write_field(o, "created_at", x.created_at, x.missing, 2);
+  detail::write_field(o, "thread_id", x.thread_id, x.missing, 3);
+  detail::write_field(o, "assistant_id", x.assistant_id, x.missing, 4);
+  detail::write_field(o, "status", x.status, x.missing, 5);
+  detail::write_field(o, "required_action", x.required_action, x.missing, 6);
+  detail::write_field(o, "last_error", x.last_error, x.missing, 7);
+  detail::write_field(o, "expires_at", x.expires_at, x.missing, 8);
+  detail::write_field(o, "started_at", x.started_at, x.missing, 9);
+  detail::write_field(o, "cancelled_at", x.cancelled_at, x.missing, 10);
+  detail::write_field(o, "failed_at", x.failed_at, x.missing, 11);
+  detail::write_field(o, "completed_at", x.completed_at, x.missing, 12);
+  detail::write_field(o, "incomplete_details", x.incomplete_details, x.missing, 13);
+  detail::write_field(o, "model", x.model, x.missing, 14);
+  detail::write_field(o, "instructions", x.instructions, x.missing, 15);
+  detail::write_field(o, "tools", x.tools, x.missing, 16);
+  detail::write_field(o, "metadata", x.metadata, x.missing, 17);
+  detail::write_field(o, "usage", x.usage, x.missing, 18);
   detail::write_field(o, "temperature", x.temperature);
   detail::write_field(o, "top_p", x.top_p);
-  detail::write_field(o, "max_prompt_tokens", x.max_prompt_tokens);
-  detail::write_field(o, "max_completion_tokens", x.max_completion_tokens);
-  detail::write_field(o, "truncation_strategy", x.truncation_strategy);
-  detail::write_field(o, "tool_choice", x.tool_choice);
-  detail::write_field(o, "parallel_tool_calls", x.parallel_tool_calls);
-  detail::write_field(o, "response_format", x.response_format);
+  detail::write_field(o, "max_prompt_tokens", x.max_prompt_tokens, x.missing, 21);
+  detail::write_field(o, "max_completion_tokens", x.max_completion_tokens, x.missing, 22);
+  detail::write_field(o, "truncation_strategy", x.truncation_strategy, x.missing, 23);
+  detail::write_field(o, "tool_choice", x.tool_choice, x.missing, 24);
+  detail::write_field(o, "parallel_tool_calls", x.parallel_tool_calls, x.missing, 25);
+  detail::write_field(o, "response_format", x.response_format, x.missing, 26);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, list_runs_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, list_runs_response& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "data", out.data, at);
-  detail::read_required(o, "first_id", out.first_id, at);
-  detail::read_required(o, "last_id", out.last_id, at);
-  detail::read_required(o, "has_more", out.has_more, at);
-  static constexpr std::array<std::string_view, 5> known{"object", "data", "first_id", "last_id", "has_more"};
+  out.missing = 0;
+  detail::read_required(o, "object", out.object, out.missing, 0, out.extra, at);
+  detail::read_required(o, "data", out.data, out.missing, 1, out.extra, at);
+  detail::read_required(o, "first_id", out.first_id, out.missing, 2, out.extra, at);
+  detail::read_required(o, "last_id", out.last_id, out.missing, 3, out.extra, at);
+  detail::read_required(o, "has_more", out.has_more, out.missing, 4, out.extra, at);
+  static constexpr std::array<std::string_view, 5> known{"object", "data", "first_id", "last_id",
+                                                         "has_more"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const list_runs_response& x) {
   json::object o;
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "data", x.data);
-  detail::write_field(o, "first_id", x.first_id);
-  detail::write_field(o, "last_id", x.last_id);
-  detail::write_field(o, "has_more", x.has_more);
+  detail::write_field(o, "object", x.object, x.missing, 0);
+  detail::write_field(o, "data", x.data, x.missing, 1);
+  detail::write_field(o, "first_id", x.first_id, x.missing, 2);
+  detail::write_field(o, "last_id", x.last_id, x.missing, 3);
+  detail::write_field(o, "has_more", x.has_more, x.missing, 4);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_file_object_last_error& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_file_object_last_error& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "code", out.code, at);
-  detail::read_required(o, "message", out.message, at);
+  out.missing = 0;
+  detail::read_required(o, "code", out.code, out.missing, 0, out.extra, at);
+  detail::read_required(o, "message", out.message, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"code", "message"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const vector_store_file_object_last_error& x) {
   json::object o;
-  detail::write_field(o, "code", x.code);
-  detail::write_field(o, "message", x.message);
+  detail::write_field(o, "code", x.code, x.missing, 0);
+  detail::write_field(o, "message", x.message, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, static_chunking_strategy_response_param& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, static_chunking_strategy_response_param& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "static", out.static_, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "static", out.static_, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "static"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const static_chunking_strategy_response_param& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "static", x.static_);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "static", x.static_, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, other_chunking_strategy_response_param& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, other_chunking_strategy_response_param& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const other_chunking_strategy_response_param& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, chunking_strategy_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, chunking_strategy_response& out,
+                          const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "static") {
@@ -5368,137 +6406,156 @@ COASSIST_DECL json::value encode(const chunking_strategy_response& x) {
       static_cast<const chunking_strategy_response::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_file_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_file_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "usage_bytes", out.usage_bytes, at);
-  detail::read_required(o, "created_at", out.created_at, at);
-  detail::read_required(o, "vector_store_id", out.vector_store_id, at);
-  detail::read_required(o, "status", out.status, at);
-  detail::read_required(o, "last_error", out.last_error, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 1, out.extra, at);
+  detail::read_required(o, "usage_bytes", out.usage_bytes, out.missing, 2, out.extra, at);
+  detail::read_required(o, "created_at", out.created_at, out.missing, 3, out.extra, at);
+  detail::read_required(o, "vector_store_id", out.vector_store_id, out.missing, 4, out.extra, at);
+  detail::read_required(o, "status", out.status, out.missing, 5, out.extra, at);
+  detail::read_required(o, "last_error", out.last_error, out.missing, 6, out.extra, at);
   detail::read_optional(o, "chunking_strategy", out.chunking_strategy, out.extra, at);
   detail::read_optional(o, "attributes", out.attributes, out.extra, at);
-  static constexpr std::array<std::string_view, 9> known{"id", "object", "usage_bytes", "created_at", "vector_store_id", "status", "last_error", "chunking_strategy", "attributes"};
+  static constexpr std::array<std::string_view, 9> known{
+      "id",     "object",     "usage_bytes",       "created_at", "vector_store_id",
+      "status", "last_error", "chunking_strategy", "attributes"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const vector_store_file_object& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "usage_bytes", x.usage_bytes);
-  detail::write_field(o, "created_at", x.created_at);
-  detail::write_field(o, "vector_store_id", x.vector_store_id);
-  detail::write_field(o, "status", x.status);
-  detail::write_field(o, "last_error", x.last_error);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "object", x.object, x.missing, 1);
+  detail::write_field(o, "usage_bytes", x.usage_bytes, x.missing, 2);
+  detail::write_field(o, "created_at", x.created_at, x.missing, 3);
+  detail::write_field(o, "vector_store_id", x.vector_store_id, x.missing, 4);
+  detail::write_field(o, "status", x.status, x.missing, 5);
+  detail::write_field(o, "last_error", x.last_error, x.missing, 6);
   detail::write_field(o, "chunking_strategy", x.chunking_strategy);
   detail::write_field(o, "attributes", x.attributes);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, list_vector_store_files_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, list_vector_store_files_response& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "data", out.data, at);
-  detail::read_required(o, "first_id", out.first_id, at);
-  detail::read_required(o, "last_id", out.last_id, at);
-  detail::read_required(o, "has_more", out.has_more, at);
-  static constexpr std::array<std::string_view, 5> known{"object", "data", "first_id", "last_id", "has_more"};
+  out.missing = 0;
+  detail::read_required(o, "object", out.object, out.missing, 0, out.extra, at);
+  detail::read_required(o, "data", out.data, out.missing, 1, out.extra, at);
+  detail::read_required(o, "first_id", out.first_id, out.missing, 2, out.extra, at);
+  detail::read_required(o, "last_id", out.last_id, out.missing, 3, out.extra, at);
+  detail::read_required(o, "has_more", out.has_more, out.missing, 4, out.extra, at);
+  static constexpr std::array<std::string_view, 5> known{"object", "data", "first_id", "last_id",
+                                                         "has_more"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const list_vector_store_files_response& x) {
   json::object o;
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "data", x.data);
-  detail::write_field(o, "first_id", x.first_id);
-  detail::write_field(o, "last_id", x.last_id);
-  detail::write_field(o, "has_more", x.has_more);
+  detail::write_field(o, "object", x.object, x.missing, 0);
+  detail::write_field(o, "data", x.data, x.missing, 1);
+  detail::write_field(o, "first_id", x.first_id, x.missing, 2);
+  detail::write_field(o, "last_id", x.last_id, x.missing, 3);
+  detail::write_field(o, "has_more", x.has_more, x.missing, 4);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_object_file_counts& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_object_file_counts& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "in_progress", out.in_progress, at);
-  detail::read_required(o, "completed", out.completed, at);
-  detail::read_required(o, "failed", out.failed, at);
-  detail::read_required(o, "cancelled", out.cancelled, at);
-  detail::read_required(o, "total", out.total, at);
-  static constexpr std::array<std::string_view, 5> known{"in_progress", "completed", "failed", "cancelled", "total"};
+  out.missing = 0;
+  detail::read_required(o, "in_progress", out.in_progress, out.missing, 0, out.extra, at);
+  detail::read_required(o, "completed", out.completed, out.missing, 1, out.extra, at);
+  detail::read_required(o, "failed", out.failed, out.missing, 2, out.extra, at);
+  detail::read_required(o, "cancelled", out.cancelled, out.missing, 3, out.extra, at);
+  detail::read_required(o, "total", out.total, out.missing, 4, out.extra, at);
+  static constexpr std::array<std::string_view, 5> known{"in_progress", "completed", "failed",
+                                                         "cancelled", "total"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const vector_store_object_file_counts& x) {
   json::object o;
-  detail::write_field(o, "in_progress", x.in_progress);
-  detail::write_field(o, "completed", x.completed);
-  detail::write_field(o, "failed", x.failed);
-  detail::write_field(o, "cancelled", x.cancelled);
-  detail::write_field(o, "total", x.total);
+  detail::write_field(o, "in_progress", x.in_progress, x.missing, 0);
+  detail::write_field(o, "completed", x.completed, x.missing, 1);
+  detail::write_field(o, "failed", x.failed, x.missing, 2);
+  detail::write_field(o, "cancelled", x.cancelled, x.missing, 3);
+  detail::write_field(o, "total", x.total, x.missing, 4);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "created_at", out.created_at, at);
-  detail::read_required(o, "name", out.name, at);
-  detail::read_required(o, "usage_bytes", out.usage_bytes, at);
-  detail::read_required(o, "file_counts", out.file_counts, at);
-  detail::read_required(o, "status", out.status, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 1, out.extra, at);
+  detail::read_required(o, "created_at", out.created_at, out.missing, 2, out.extra, at);
+  detail::read_required(o, "name", out.name, out.missing, 3, out.extra, at);
+  detail::read_required(o, "usage_bytes", out.usage_bytes, out.missing, 4, out.extra, at);
+  detail::read_required(o, "file_counts", out.file_counts, out.missing, 5, out.extra, at);
+  detail::read_required(o, "status", out.status, out.missing, 6, out.extra, at);
   detail::read_optional(o, "expires_after", out.expires_after, out.extra, at);
   detail::read_optional(o, "expires_at", out.expires_at, out.extra, at);
-  detail::read_required(o, "last_active_at", out.last_active_at, at);
-  detail::read_required(o, "metadata", out.metadata, at);
-  static constexpr std::array<std::string_view, 11> known{"id", "object", "created_at", "name", "usage_bytes", "file_counts", "status", "expires_after", "expires_at", "last_active_at", "metadata"};
+  detail::read_required(o, "last_active_at", out.last_active_at, out.missing, 9, out.extra, at);
+  detail::read_required(o, "metadata", out.metadata, out.missing, 10, out.extra, at);
+  static constexpr std::array<std::string_view, 11> known{
+      "id",     "object",        "created_at", "name",           "usage_bytes", "file_counts",
+      "status", "expires_after", "expires_at", "last_active_at", "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const vector_store_object& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "created_at", x.created_at);
-  detail::write_field(o, "name", x.name);
-  detail::write_field(o, "usage_bytes", x.usage_bytes);
-  detail::write_field(o, "file_counts", x.file_counts);
-  detail::write_field(o, "status", x.status);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "object", x.object, x.missing, 1);
+  detail::write_field(o, "created_at", x.created_at, x.missing, 2);
+  detail::write_field(o, "name", x.name, x.missing, 3);
+  detail::write_field(o, "usage_bytes", x.usage_bytes, x.missing, 4);
+  detail::write_field(o, "file_counts", x.file_counts, x.missing, 5);
+  detail::write_field(o, "status", x.status, x.missing, 6);
   detail::write_field(o, "expires_after", x.expires_after);
   detail::write_field(o, "expires_at", x.expires_at);
-  detail::write_field(o, "last_active_at", x.last_active_at);
-  detail::write_field(o, "metadata", x.metadata);
+  detail::write_field(o, "last_active_at", x.last_active_at, x.missing, 9);
+  detail::write_field(o, "metadata", x.metadata, x.missing, 10);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, list_vector_stores_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, list_vector_stores_response& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "data", out.data, at);
-  detail::read_required(o, "first_id", out.first_id, at);
-  detail::read_required(o, "last_id", out.last_id, at);
-  detail::read_required(o, "has_more", out.has_more, at);
-  static constexpr std::array<std::string_view, 5> known{"object", "data", "first_id", "last_id", "has_more"};
+  out.missing = 0;
+  detail::read_required(o, "object", out.object, out.missing, 0, out.extra, at);
+  detail::read_required(o, "data", out.data, out.missing, 1, out.extra, at);
+  detail::read_required(o, "first_id", out.first_id, out.missing, 2, out.extra, at);
+  detail::read_required(o, "last_id", out.last_id, out.missing, 3, out.extra, at);
+  detail::read_required(o, "has_more", out.has_more, out.missing, 4, out.extra, at);
+  static constexpr std::array<std::string_view, 5> known{"object", "data", "first_id", "last_id",
+                                                         "has_more"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const list_vector_stores_response& x) {
   json::object o;
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "data", x.data);
-  detail::write_field(o, "first_id", x.first_id);
-  detail::write_field(o, "last_id", x.last_id);
-  detail::write_field(o, "has_more", x.has_more);
+  detail::write_field(o, "object", x.object, x.missing, 0);
+  detail::write_field(o, "data", x.data, x.missing, 1);
+  detail::write_field(o, "first_id", x.first_id, x.missing, 2);
+  detail::write_field(o, "last_id", x.last_id, x.missing, 3);
+  detail::write_field(o, "has_more", x.has_more, x.missing, 4);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_image_file_object_image_file& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          message_delta_content_image_file_object_image_file& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_id", out.file_id, out.extra, at);
@@ -5514,25 +6571,29 @@ COASSIST_DECL json::value encode(const message_delta_content_image_file_object_i
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_image_file_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_delta_content_image_file_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "index", out.index, at);
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "index", out.index, out.missing, 0, out.extra, at);
+  detail::read_required(o, "type", out.type, out.missing, 1, out.extra, at);
   detail::read_optional(o, "image_file", out.image_file, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"index", "type", "image_file"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_delta_content_image_file_object& x) {
   json::object o;
-  detail::write_field(o, "index", x.index);
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "index", x.index, x.missing, 0);
+  detail::write_field(o, "type", x.type, x.missing, 1);
   detail::write_field(o, "image_file", x.image_file);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_image_url_object_image_url& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          message_delta_content_image_url_object_image_url& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "url", out.url, out.extra, at);
@@ -5548,43 +6609,50 @@ COASSIST_DECL json::value encode(const message_delta_content_image_url_object_im
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_image_url_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_delta_content_image_url_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "index", out.index, at);
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "index", out.index, out.missing, 0, out.extra, at);
+  detail::read_required(o, "type", out.type, out.missing, 1, out.extra, at);
   detail::read_optional(o, "image_url", out.image_url, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"index", "type", "image_url"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_delta_content_image_url_object& x) {
   json::object o;
-  detail::write_field(o, "index", x.index);
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "index", x.index, x.missing, 0);
+  detail::write_field(o, "type", x.type, x.missing, 1);
   detail::write_field(o, "image_url", x.image_url);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_refusal_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_delta_content_refusal_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "index", out.index, at);
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "index", out.index, out.missing, 0, out.extra, at);
+  detail::read_required(o, "type", out.type, out.missing, 1, out.extra, at);
   detail::read_optional(o, "refusal", out.refusal, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"index", "type", "refusal"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_delta_content_refusal_object& x) {
   json::object o;
-  detail::write_field(o, "index", x.index);
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "index", x.index, x.missing, 0);
+  detail::write_field(o, "type", x.type, x.missing, 1);
   detail::write_field(o, "refusal", x.refusal);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annotations_file_citation_object_file_citation& out, const detail::path_node& at) {
+COASSIST_DECL void
+decode(const json::value& v,
+       message_delta_content_text_annotations_file_citation_object_file_citation& out,
+       const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_id", out.file_id, out.extra, at);
@@ -5592,7 +6660,8 @@ COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annot
   static constexpr std::array<std::string_view, 2> known{"file_id", "quote"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_delta_content_text_annotations_file_citation_object_file_citation& x) {
+COASSIST_DECL json::value
+encode(const message_delta_content_text_annotations_file_citation_object_file_citation& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id);
   detail::write_field(o, "quote", x.quote);
@@ -5600,22 +6669,27 @@ COASSIST_DECL json::value encode(const message_delta_content_text_annotations_fi
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annotations_file_citation_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          message_delta_content_text_annotations_file_citation_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "index", out.index, at);
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "index", out.index, out.missing, 0, out.extra, at);
+  detail::read_required(o, "type", out.type, out.missing, 1, out.extra, at);
   detail::read_optional(o, "text", out.text, out.extra, at);
   detail::read_optional(o, "file_citation", out.file_citation, out.extra, at);
   detail::read_optional(o, "start_index", out.start_index, out.extra, at);
   detail::read_optional(o, "end_index", out.end_index, out.extra, at);
-  static constexpr std::array<std::string_view, 6> known{"index", "type", "text", "file_citation", "start_index", "end_index"};
+  static constexpr std::array<std::string_view, 6> known{
+      "index", "type", "text", "file_citation", "start_index", "end_index"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_delta_content_text_annotations_file_citation_object& x) {
+COASSIST_DECL json::value
+encode(const message_delta_content_text_annotations_file_citation_object& x) {
   json::object o;
-  detail::write_field(o, "index", x.index);
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "index", x.index, x.missing, 0);
+  detail::write_field(o, "type", x.type, x.missing, 1);
   detail::write_field(o, "text", x.text);
   detail::write_field(o, "file_citation", x.file_citation);
   detail::write_field(o, "start_index", x.start_index);
@@ -5624,36 +6698,43 @@ COASSIST_DECL json::value encode(const message_delta_content_text_annotations_fi
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annotations_file_path_object_file_path& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          message_delta_content_text_annotations_file_path_object_file_path& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_id", out.file_id, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_id"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_delta_content_text_annotations_file_path_object_file_path& x) {
+COASSIST_DECL json::value
+encode(const message_delta_content_text_annotations_file_path_object_file_path& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annotations_file_path_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          message_delta_content_text_annotations_file_path_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "index", out.index, at);
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "index", out.index, out.missing, 0, out.extra, at);
+  detail::read_required(o, "type", out.type, out.missing, 1, out.extra, at);
   detail::read_optional(o, "text", out.text, out.extra, at);
   detail::read_optional(o, "file_path", out.file_path, out.extra, at);
   detail::read_optional(o, "start_index", out.start_index, out.extra, at);
   detail::read_optional(o, "end_index", out.end_index, out.extra, at);
-  static constexpr std::array<std::string_view, 6> known{"index", "type", "text", "file_path", "start_index", "end_index"};
+  static constexpr std::array<std::string_view, 6> known{"index",     "type",        "text",
+                                                         "file_path", "start_index", "end_index"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_delta_content_text_annotations_file_path_object& x) {
   json::object o;
-  detail::write_field(o, "index", x.index);
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "index", x.index, x.missing, 0);
+  detail::write_field(o, "type", x.type, x.missing, 1);
   detail::write_field(o, "text", x.text);
   detail::write_field(o, "file_path", x.file_path);
   detail::write_field(o, "start_index", x.start_index);
@@ -5662,7 +6743,8 @@ COASSIST_DECL json::value encode(const message_delta_content_text_annotations_fi
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annotation& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annotation& out,
+                          const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "file_citation") {
@@ -5689,7 +6771,8 @@ COASSIST_DECL json::value encode(const message_delta_content_text_annotation& x)
       static_cast<const message_delta_content_text_annotation::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_object_text& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_delta_content_text_object_text& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "value", out.value, out.extra, at);
@@ -5705,25 +6788,28 @@ COASSIST_DECL json::value encode(const message_delta_content_text_object_text& x
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_delta_content_text_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "index", out.index, at);
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "index", out.index, out.missing, 0, out.extra, at);
+  detail::read_required(o, "type", out.type, out.missing, 1, out.extra, at);
   detail::read_optional(o, "text", out.text, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"index", "type", "text"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_delta_content_text_object& x) {
   json::object o;
-  detail::write_field(o, "index", x.index);
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "index", x.index, x.missing, 0);
+  detail::write_field(o, "type", x.type, x.missing, 1);
   detail::write_field(o, "text", x.text);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_delta_content& out,
+                          const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "image_file") {
@@ -5762,7 +6848,8 @@ COASSIST_DECL json::value encode(const message_delta_content& x) {
       static_cast<const message_delta_content::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_object_delta& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_delta_object_delta& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "role", out.role, out.extra, at);
@@ -5778,39 +6865,46 @@ COASSIST_DECL json::value encode(const message_delta_object_delta& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, message_delta_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "delta", out.delta, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 1, out.extra, at);
+  detail::read_required(o, "delta", out.delta, out.missing, 2, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"id", "object", "delta"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const message_delta_object& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "delta", x.delta);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "object", x.object, x.missing, 1);
+  detail::write_field(o, "delta", x.delta, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_assistant_request_tool_resources_code_interpreter& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          modify_assistant_request_tool_resources_code_interpreter& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const modify_assistant_request_tool_resources_code_interpreter& x) {
+COASSIST_DECL json::value
+encode(const modify_assistant_request_tool_resources_code_interpreter& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_assistant_request_tool_resources_file_search& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          modify_assistant_request_tool_resources_file_search& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "vector_store_ids", out.vector_store_ids, out.extra, at);
@@ -5824,7 +6918,8 @@ COASSIST_DECL json::value encode(const modify_assistant_request_tool_resources_f
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_assistant_request_tool_resources& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, modify_assistant_request_tool_resources& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
@@ -5840,7 +6935,8 @@ COASSIST_DECL json::value encode(const modify_assistant_request_tool_resources& 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_assistant_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, modify_assistant_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "model", out.model, out.extra, at);
@@ -5854,7 +6950,9 @@ COASSIST_DECL void decode(const json::value& v, modify_assistant_request& out, c
   detail::read_optional(o, "temperature", out.temperature, out.extra, at);
   detail::read_optional(o, "top_p", out.top_p, out.extra, at);
   detail::read_optional(o, "response_format", out.response_format, out.extra, at);
-  static constexpr std::array<std::string_view, 11> known{"model", "reasoning_effort", "name", "description", "instructions", "tools", "tool_resources", "metadata", "temperature", "top_p", "response_format"};
+  static constexpr std::array<std::string_view, 11> known{
+      "model",          "reasoning_effort", "name",        "description", "instructions",   "tools",
+      "tool_resources", "metadata",         "temperature", "top_p",       "response_format"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const modify_assistant_request& x) {
@@ -5874,7 +6972,8 @@ COASSIST_DECL json::value encode(const modify_assistant_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_message_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, modify_message_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "metadata", out.metadata, out.extra, at);
@@ -5888,7 +6987,8 @@ COASSIST_DECL json::value encode(const modify_message_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_run_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, modify_run_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "metadata", out.metadata, out.extra, at);
@@ -5902,7 +7002,9 @@ COASSIST_DECL json::value encode(const modify_run_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_thread_request_tool_resources_code_interpreter& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          modify_thread_request_tool_resources_code_interpreter& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
@@ -5916,7 +7018,9 @@ COASSIST_DECL json::value encode(const modify_thread_request_tool_resources_code
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_thread_request_tool_resources_file_search& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          modify_thread_request_tool_resources_file_search& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "vector_store_ids", out.vector_store_ids, out.extra, at);
@@ -5930,7 +7034,8 @@ COASSIST_DECL json::value encode(const modify_thread_request_tool_resources_file
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_thread_request_tool_resources& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, modify_thread_request_tool_resources& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
@@ -5946,7 +7051,8 @@ COASSIST_DECL json::value encode(const modify_thread_request_tool_resources& x) 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_thread_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, modify_thread_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "tool_resources", out.tool_resources, out.extra, at);
@@ -5962,87 +7068,106 @@ COASSIST_DECL json::value encode(const modify_thread_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_message_creation_object_message_creation& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_message_creation_object_message_creation& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "message_id", out.message_id, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"message_id"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_delta_step_details_message_creation_object_message_creation& x) {
+COASSIST_DECL json::value
+encode(const run_step_delta_step_details_message_creation_object_message_creation& x) {
   json::object o;
   detail::write_field(o, "message_id", x.message_id);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_message_creation_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_message_creation_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
   detail::read_optional(o, "message_creation", out.message_creation, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "message_creation"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_delta_step_details_message_creation_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "message_creation", x.message_creation);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_code_output_logs_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_tool_calls_code_output_logs_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "index", out.index, at);
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "index", out.index, out.missing, 0, out.extra, at);
+  detail::read_required(o, "type", out.type, out.missing, 1, out.extra, at);
   detail::read_optional(o, "logs", out.logs, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"index", "type", "logs"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_code_output_logs_object& x) {
+COASSIST_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_code_output_logs_object& x) {
   json::object o;
-  detail::write_field(o, "index", x.index);
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "index", x.index, x.missing, 0);
+  detail::write_field(o, "type", x.type, x.missing, 1);
   detail::write_field(o, "logs", x.logs);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_code_output_image_object_image& out, const detail::path_node& at) {
+COASSIST_DECL void
+decode(const json::value& v,
+       run_step_delta_step_details_tool_calls_code_output_image_object_image& out,
+       const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_id", out.file_id, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_id"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_code_output_image_object_image& x) {
+COASSIST_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_code_output_image_object_image& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_code_output_image_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_tool_calls_code_output_image_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "index", out.index, at);
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "index", out.index, out.missing, 0, out.extra, at);
+  detail::read_required(o, "type", out.type, out.missing, 1, out.extra, at);
   detail::read_optional(o, "image", out.image, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"index", "type", "image"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_code_output_image_object& x) {
+COASSIST_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_code_output_image_object& x) {
   json::object o;
-  detail::write_field(o, "index", x.index);
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "index", x.index, x.missing, 0);
+  detail::write_field(o, "type", x.type, x.missing, 1);
   detail::write_field(o, "image", x.image);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_code_output& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_delta_code_output& out,
+                          const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "logs") {
@@ -6069,7 +7194,9 @@ COASSIST_DECL json::value encode(const run_step_delta_code_output& x) {
       static_cast<const run_step_delta_code_output::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_code_object_code_interpreter& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_tool_calls_code_object_code_interpreter& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "input", out.input, out.extra, at);
@@ -6077,7 +7204,8 @@ COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool
   static constexpr std::array<std::string_view, 2> known{"input", "outputs"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_code_object_code_interpreter& x) {
+COASSIST_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_code_object_code_interpreter& x) {
   json::object o;
   detail::write_field(o, "input", x.input);
   detail::write_field(o, "outputs", x.outputs);
@@ -6085,47 +7213,56 @@ COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_co
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_code_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_tool_calls_code_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "index", out.index, at);
+  out.missing = 0;
+  detail::read_required(o, "index", out.index, out.missing, 0, out.extra, at);
   detail::read_optional(o, "id", out.id, out.extra, at);
-  detail::read_required(o, "type", out.type, at);
+  detail::read_required(o, "type", out.type, out.missing, 2, out.extra, at);
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
   static constexpr std::array<std::string_view, 4> known{"index", "id", "type", "code_interpreter"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_code_object& x) {
   json::object o;
-  detail::write_field(o, "index", x.index);
+  detail::write_field(o, "index", x.index, x.missing, 0);
   detail::write_field(o, "id", x.id);
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 2);
   detail::write_field(o, "code_interpreter", x.code_interpreter);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_file_search_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_tool_calls_file_search_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "index", out.index, at);
+  out.missing = 0;
+  detail::read_required(o, "index", out.index, out.missing, 0, out.extra, at);
   detail::read_optional(o, "id", out.id, out.extra, at);
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "file_search", out.file_search, at);
+  detail::read_required(o, "type", out.type, out.missing, 2, out.extra, at);
+  detail::read_required(o, "file_search", out.file_search, out.missing, 3, out.extra, at);
   static constexpr std::array<std::string_view, 4> known{"index", "id", "type", "file_search"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_file_search_object& x) {
+COASSIST_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_file_search_object& x) {
   json::object o;
-  detail::write_field(o, "index", x.index);
+  detail::write_field(o, "index", x.index, x.missing, 0);
   detail::write_field(o, "id", x.id);
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "file_search", x.file_search);
+  detail::write_field(o, "type", x.type, x.missing, 2);
+  detail::write_field(o, "file_search", x.file_search, x.missing, 3);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_function_object_function& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_tool_calls_function_object_function& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "name", out.name, out.extra, at);
@@ -6134,7 +7271,8 @@ COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool
   static constexpr std::array<std::string_view, 3> known{"name", "arguments", "output"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_function_object_function& x) {
+COASSIST_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_function_object_function& x) {
   json::object o;
   detail::write_field(o, "name", x.name);
   detail::write_field(o, "arguments", x.arguments);
@@ -6143,27 +7281,31 @@ COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_fu
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_function_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          run_step_delta_step_details_tool_calls_function_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "index", out.index, at);
+  out.missing = 0;
+  detail::read_required(o, "index", out.index, out.missing, 0, out.extra, at);
   detail::read_optional(o, "id", out.id, out.extra, at);
-  detail::read_required(o, "type", out.type, at);
+  detail::read_required(o, "type", out.type, out.missing, 2, out.extra, at);
   detail::read_optional(o, "function", out.function, out.extra, at);
   static constexpr std::array<std::string_view, 4> known{"index", "id", "type", "function"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_function_object& x) {
   json::object o;
-  detail::write_field(o, "index", x.index);
+  detail::write_field(o, "index", x.index, x.missing, 0);
   detail::write_field(o, "id", x.id);
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 2);
   detail::write_field(o, "function", x.function);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_tool_call& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_delta_tool_call& out,
+                          const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "code_interpreter") {
@@ -6196,23 +7338,26 @@ COASSIST_DECL json::value encode(const run_step_delta_tool_call& x) {
       static_cast<const run_step_delta_tool_call::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
   detail::read_optional(o, "tool_calls", out.tool_calls, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "tool_calls"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
+  detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "tool_calls", x.tool_calls);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_details& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_delta_details& out,
+                          const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "message_creation") {
@@ -6239,7 +7384,8 @@ COASSIST_DECL json::value encode(const run_step_delta_details& x) {
       static_cast<const run_step_delta_details::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_object_delta& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_delta_object_delta& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "step_details", out.step_details, out.extra, at);
@@ -6253,25 +7399,29 @@ COASSIST_DECL json::value encode(const run_step_delta_object_delta& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, run_step_delta_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "delta", out.delta, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 1, out.extra, at);
+  detail::read_required(o, "delta", out.delta, out.missing, 2, out.extra, at);
   static constexpr std::array<std::string_view, 3> known{"id", "object", "delta"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const run_step_delta_object& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "delta", x.delta);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "object", x.object, x.missing, 1);
+  detail::write_field(o, "delta", x.delta, x.missing, 2);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, submit_tool_outputs_run_request_tool_outputs_item& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v,
+                          submit_tool_outputs_run_request_tool_outputs_item& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "tool_call_id", out.tool_call_id, out.extra, at);
@@ -6287,23 +7437,26 @@ COASSIST_DECL json::value encode(const submit_tool_outputs_run_request_tool_outp
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, submit_tool_outputs_run_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, submit_tool_outputs_run_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "tool_outputs", out.tool_outputs, at);
+  out.missing = 0;
+  detail::read_required(o, "tool_outputs", out.tool_outputs, out.missing, 0, out.extra, at);
   detail::read_optional(o, "stream", out.stream, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"tool_outputs", "stream"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const submit_tool_outputs_run_request& x) {
   json::object o;
-  detail::write_field(o, "tool_outputs", x.tool_outputs);
+  detail::write_field(o, "tool_outputs", x.tool_outputs, x.missing, 0);
   detail::write_field(o, "stream", x.stream);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources_code_interpreter& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources_code_interpreter& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
@@ -6317,7 +7470,8 @@ COASSIST_DECL json::value encode(const thread_object_tool_resources_code_interpr
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources_file_search& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources_file_search& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "vector_store_ids", out.vector_store_ids, out.extra, at);
@@ -6331,7 +7485,8 @@ COASSIST_DECL json::value encode(const thread_object_tool_resources_file_search&
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
@@ -6350,40 +7505,45 @@ COASSIST_DECL json::value encode(const thread_object_tool_resources& x) {
 COASSIST_DECL void decode(const json::value& v, thread_object& out, const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "created_at", out.created_at, at);
-  detail::read_required(o, "tool_resources", out.tool_resources, at);
-  detail::read_required(o, "metadata", out.metadata, at);
-  static constexpr std::array<std::string_view, 5> known{"id", "object", "created_at", "tool_resources", "metadata"};
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 1, out.extra, at);
+  detail::read_required(o, "created_at", out.created_at, out.missing, 2, out.extra, at);
+  detail::read_required(o, "tool_resources", out.tool_resources, out.missing, 3, out.extra, at);
+  detail::read_required(o, "metadata", out.metadata, out.missing, 4, out.extra, at);
+  static constexpr std::array<std::string_view, 5> known{"id", "object", "created_at",
+                                                         "tool_resources", "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const thread_object& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "created_at", x.created_at);
-  detail::write_field(o, "tool_resources", x.tool_resources);
-  detail::write_field(o, "metadata", x.metadata);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "object", x.object, x.missing, 1);
+  detail::write_field(o, "created_at", x.created_at, x.missing, 2);
+  detail::write_field(o, "tool_resources", x.tool_resources, x.missing, 3);
+  detail::write_field(o, "metadata", x.metadata, x.missing, 4);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, update_vector_store_file_attributes_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, update_vector_store_file_attributes_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "attributes", out.attributes, at);
+  out.missing = 0;
+  detail::read_required(o, "attributes", out.attributes, out.missing, 0, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"attributes"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const update_vector_store_file_attributes_request& x) {
   json::object o;
-  detail::write_field(o, "attributes", x.attributes);
+  detail::write_field(o, "attributes", x.attributes, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, update_vector_store_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, update_vector_store_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "name", out.name, out.extra, at);
@@ -6404,27 +7564,29 @@ COASSIST_DECL json::value encode(const update_vector_store_request& x) {
 COASSIST_DECL void decode(const json::value& v, upload& out, const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "created_at", out.created_at, at);
-  detail::read_required(o, "filename", out.filename, at);
-  detail::read_required(o, "bytes", out.bytes, at);
-  detail::read_required(o, "purpose", out.purpose, at);
-  detail::read_required(o, "status", out.status, at);
-  detail::read_required(o, "expires_at", out.expires_at, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "created_at", out.created_at, out.missing, 1, out.extra, at);
+  detail::read_required(o, "filename", out.filename, out.missing, 2, out.extra, at);
+  detail::read_required(o, "bytes", out.bytes, out.missing, 3, out.extra, at);
+  detail::read_required(o, "purpose", out.purpose, out.missing, 4, out.extra, at);
+  detail::read_required(o, "status", out.status, out.missing, 5, out.extra, at);
+  detail::read_required(o, "expires_at", out.expires_at, out.missing, 6, out.extra, at);
   detail::read_optional(o, "object", out.object, out.extra, at);
   detail::read_optional(o, "file", out.file, out.extra, at);
-  static constexpr std::array<std::string_view, 9> known{"id", "created_at", "filename", "bytes", "purpose", "status", "expires_at", "object", "file"};
+  static constexpr std::array<std::string_view, 9> known{
+      "id", "created_at", "filename", "bytes", "purpose", "status", "expires_at", "object", "file"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const upload& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "created_at", x.created_at);
-  detail::write_field(o, "filename", x.filename);
-  detail::write_field(o, "bytes", x.bytes);
-  detail::write_field(o, "purpose", x.purpose);
-  detail::write_field(o, "status", x.status);
-  detail::write_field(o, "expires_at", x.expires_at);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "created_at", x.created_at, x.missing, 1);
+  detail::write_field(o, "filename", x.filename, x.missing, 2);
+  detail::write_field(o, "bytes", x.bytes, x.missing, 3);
+  detail::write_field(o, "purpose", x.purpose, x.missing, 4);
+  detail::write_field(o, "status", x.status, x.missing, 5);
+  detail::write_field(o, "expires_at", x.expires_at, x.missing, 6);
   detail::write_field(o, "object", x.object);
   detail::write_field(o, "file", x.file);
   detail::write_extra(o, x.extra);
@@ -6434,70 +7596,78 @@ COASSIST_DECL json::value encode(const upload& x) {
 COASSIST_DECL void decode(const json::value& v, upload_part& out, const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "created_at", out.created_at, at);
-  detail::read_required(o, "upload_id", out.upload_id, at);
-  detail::read_required(o, "object", out.object, at);
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "created_at", out.created_at, out.missing, 1, out.extra, at);
+  detail::read_required(o, "upload_id", out.upload_id, out.missing, 2, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 3, out.extra, at);
   static constexpr std::array<std::string_view, 4> known{"id", "created_at", "upload_id", "object"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const upload_part& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "created_at", x.created_at);
-  detail::write_field(o, "upload_id", x.upload_id);
-  detail::write_field(o, "object", x.object);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "created_at", x.created_at, x.missing, 1);
+  detail::write_field(o, "upload_id", x.upload_id, x.missing, 2);
+  detail::write_field(o, "object", x.object, x.missing, 3);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_file_batch_object_file_counts& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_file_batch_object_file_counts& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "in_progress", out.in_progress, at);
-  detail::read_required(o, "completed", out.completed, at);
-  detail::read_required(o, "failed", out.failed, at);
-  detail::read_required(o, "cancelled", out.cancelled, at);
-  detail::read_required(o, "total", out.total, at);
-  static constexpr std::array<std::string_view, 5> known{"in_progress", "completed", "failed", "cancelled", "total"};
+  out.missing = 0;
+  detail::read_required(o, "in_progress", out.in_progress, out.missing, 0, out.extra, at);
+  detail::read_required(o, "completed", out.completed, out.missing, 1, out.extra, at);
+  detail::read_required(o, "failed", out.failed, out.missing, 2, out.extra, at);
+  detail::read_required(o, "cancelled", out.cancelled, out.missing, 3, out.extra, at);
+  detail::read_required(o, "total", out.total, out.missing, 4, out.extra, at);
+  static constexpr std::array<std::string_view, 5> known{"in_progress", "completed", "failed",
+                                                         "cancelled", "total"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const vector_store_file_batch_object_file_counts& x) {
   json::object o;
-  detail::write_field(o, "in_progress", x.in_progress);
-  detail::write_field(o, "completed", x.completed);
-  detail::write_field(o, "failed", x.failed);
-  detail::write_field(o, "cancelled", x.cancelled);
-  detail::write_field(o, "total", x.total);
+  detail::write_field(o, "in_progress", x.in_progress, x.missing, 0);
+  detail::write_field(o, "completed", x.completed, x.missing, 1);
+  detail::write_field(o, "failed", x.failed, x.missing, 2);
+  detail::write_field(o, "cancelled", x.cancelled, x.missing, 3);
+  detail::write_field(o, "total", x.total, x.missing, 4);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_file_batch_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_file_batch_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "id", out.id, at);
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "created_at", out.created_at, at);
-  detail::read_required(o, "vector_store_id", out.vector_store_id, at);
-  detail::read_required(o, "status", out.status, at);
-  detail::read_required(o, "file_counts", out.file_counts, at);
-  static constexpr std::array<std::string_view, 6> known{"id", "object", "created_at", "vector_store_id", "status", "file_counts"};
+  out.missing = 0;
+  detail::read_required(o, "id", out.id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "object", out.object, out.missing, 1, out.extra, at);
+  detail::read_required(o, "created_at", out.created_at, out.missing, 2, out.extra, at);
+  detail::read_required(o, "vector_store_id", out.vector_store_id, out.missing, 3, out.extra, at);
+  detail::read_required(o, "status", out.status, out.missing, 4, out.extra, at);
+  detail::read_required(o, "file_counts", out.file_counts, out.missing, 5, out.extra, at);
+  static constexpr std::array<std::string_view, 6> known{
+      "id", "object", "created_at", "vector_store_id", "status", "file_counts"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const vector_store_file_batch_object& x) {
   json::object o;
-  detail::write_field(o, "id", x.id);
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "created_at", x.created_at);
-  detail::write_field(o, "vector_store_id", x.vector_store_id);
-  detail::write_field(o, "status", x.status);
-  detail::write_field(o, "file_counts", x.file_counts);
+  detail::write_field(o, "id", x.id, x.missing, 0);
+  detail::write_field(o, "object", x.object, x.missing, 1);
+  detail::write_field(o, "created_at", x.created_at, x.missing, 2);
+  detail::write_field(o, "vector_store_id", x.vector_store_id, x.missing, 3);
+  detail::write_field(o, "status", x.status, x.missing, 4);
+  detail::write_field(o, "file_counts", x.file_counts, x.missing, 5);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_file_content_response_data_item& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_file_content_response_data_item& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "type", out.type, out.extra, at);
@@ -6513,27 +7683,30 @@ COASSIST_DECL json::value encode(const vector_store_file_content_response_data_i
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_file_content_response& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_file_content_response& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "data", out.data, at);
-  detail::read_required(o, "has_more", out.has_more, at);
-  detail::read_required(o, "next_page", out.next_page, at);
+  out.missing = 0;
+  detail::read_required(o, "object", out.object, out.missing, 0, out.extra, at);
+  detail::read_required(o, "data", out.data, out.missing, 1, out.extra, at);
+  detail::read_required(o, "has_more", out.has_more, out.missing, 2, out.extra, at);
+  detail::read_required(o, "next_page", out.next_page, out.missing, 3, out.extra, at);
   static constexpr std::array<std::string_view, 4> known{"object", "data", "has_more", "next_page"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const vector_store_file_content_response& x) {
   json::object o;
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "data", x.data);
-  detail::write_field(o, "has_more", x.has_more);
-  detail::write_field(o, "next_page", x.next_page);
+  detail::write_field(o, "object", x.object, x.missing, 0);
+  detail::write_field(o, "data", x.data, x.missing, 1);
+  detail::write_field(o, "has_more", x.has_more, x.missing, 2);
+  detail::write_field(o, "next_page", x.next_page, x.missing, 3);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_search_request_query& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_search_request_query& out,
+                          const detail::path_node& at) {
   if (v.is_string()) {
     std::string alt{};
     decode(v, alt, at);
@@ -6557,7 +7730,8 @@ COASSIST_DECL json::value encode(const vector_store_search_request_query& x) {
       static_cast<const vector_store_search_request_query::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_search_request_ranking_options& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_search_request_ranking_options& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "ranker", out.ranker, out.extra, at);
@@ -6573,20 +7747,23 @@ COASSIST_DECL json::value encode(const vector_store_search_request_ranking_optio
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_search_request& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_search_request& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "query", out.query, at);
+  out.missing = 0;
+  detail::read_required(o, "query", out.query, out.missing, 0, out.extra, at);
   detail::read_optional(o, "rewrite_query", out.rewrite_query, out.extra, at);
   detail::read_optional(o, "max_num_results", out.max_num_results, out.extra, at);
   detail::read_optional(o, "filters", out.filters, out.extra, at);
   detail::read_optional(o, "ranking_options", out.ranking_options, out.extra, at);
-  static constexpr std::array<std::string_view, 5> known{"query", "rewrite_query", "max_num_results", "filters", "ranking_options"};
+  static constexpr std::array<std::string_view, 5> known{
+      "query", "rewrite_query", "max_num_results", "filters", "ranking_options"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const vector_store_search_request& x) {
   json::object o;
-  detail::write_field(o, "query", x.query);
+  detail::write_field(o, "query", x.query, x.missing, 0);
   detail::write_field(o, "rewrite_query", x.rewrite_query);
   detail::write_field(o, "max_num_results", x.max_num_results);
   detail::write_field(o, "filters", x.filters);
@@ -6595,62 +7772,70 @@ COASSIST_DECL json::value encode(const vector_store_search_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_search_result_content_object& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_search_result_content_object& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "type", out.type, at);
-  detail::read_required(o, "text", out.text, at);
+  out.missing = 0;
+  detail::read_required(o, "type", out.type, out.missing, 0, out.extra, at);
+  detail::read_required(o, "text", out.text, out.missing, 1, out.extra, at);
   static constexpr std::array<std::string_view, 2> known{"type", "text"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const vector_store_search_result_content_object& x) {
   json::object o;
-  detail::write_field(o, "type", x.type);
-  detail::write_field(o, "text", x.text);
+  detail::write_field(o, "type", x.type, x.missing, 0);
+  detail::write_field(o, "text", x.text, x.missing, 1);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_search_result_item& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_search_result_item& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "file_id", out.file_id, at);
-  detail::read_required(o, "filename", out.filename, at);
-  detail::read_required(o, "score", out.score, at);
-  detail::read_required(o, "attributes", out.attributes, at);
-  detail::read_required(o, "content", out.content, at);
-  static constexpr std::array<std::string_view, 5> known{"file_id", "filename", "score", "attributes", "content"};
+  out.missing = 0;
+  detail::read_required(o, "file_id", out.file_id, out.missing, 0, out.extra, at);
+  detail::read_required(o, "filename", out.filename, out.missing, 1, out.extra, at);
+  detail::read_required(o, "score", out.score, out.missing, 2, out.extra, at);
+  detail::read_required(o, "attributes", out.attributes, out.missing, 3, out.extra, at);
+  detail::read_required(o, "content", out.content, out.missing, 4, out.extra, at);
+  static constexpr std::array<std::string_view, 5> known{"file_id", "filename", "score",
+                                                         "attributes", "content"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const vector_store_search_result_item& x) {
   json::object o;
-  detail::write_field(o, "file_id", x.file_id);
-  detail::write_field(o, "filename", x.filename);
-  detail::write_field(o, "score", x.score);
-  detail::write_field(o, "attributes", x.attributes);
-  detail::write_field(o, "content", x.content);
+  detail::write_field(o, "file_id", x.file_id, x.missing, 0);
+  detail::write_field(o, "filename", x.filename, x.missing, 1);
+  detail::write_field(o, "score", x.score, x.missing, 2);
+  detail::write_field(o, "attributes", x.attributes, x.missing, 3);
+  detail::write_field(o, "content", x.content, x.missing, 4);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_search_results_page& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, vector_store_search_results_page& out,
+                          const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
-  detail::read_required(o, "object", out.object, at);
-  detail::read_required(o, "search_query", out.search_query, at);
-  detail::read_required(o, "data", out.data, at);
-  detail::read_required(o, "has_more", out.has_more, at);
-  detail::read_required(o, "next_page", out.next_page, at);
-  static constexpr std::array<std::string_view, 5> known{"object", "search_query", "data", "has_more", "next_page"};
+  out.missing = 0;
+  detail::read_required(o, "object", out.object, out.missing, 0, out.extra, at);
+  detail::read_required(o, "search_query", out.search_query, out.missing, 1, out.extra, at);
+  detail::read_required(o, "data", out.data, out.missing, 2, out.extra, at);
+  detail::read_required(o, "has_more", out.has_more, out.missing, 3, out.extra, at);
+  detail::read_required(o, "next_page", out.next_page, out.missing, 4, out.extra, at);
+  static constexpr std::array<std::string_view, 5> known{"object", "search_query", "data",
+                                                         "has_more", "next_page"};
   detail::collect_extra(o, known, out.extra);
 }
 COASSIST_DECL json::value encode(const vector_store_search_results_page& x) {
   json::object o;
-  detail::write_field(o, "object", x.object);
-  detail::write_field(o, "search_query", x.search_query);
-  detail::write_field(o, "data", x.data);
-  detail::write_field(o, "has_more", x.has_more);
-  detail::write_field(o, "next_page", x.next_page);
+  detail::write_field(o, "object", x.object, x.missing, 0);
+  detail::write_field(o, "search_query", x.search_query, x.missing, 1);
+  detail::write_field(o, "data", x.data, x.missing, 2);
+  detail::write_field(o, "has_more", x.has_more, x.missing, 3);
+  detail::write_field(o, "next_page", x.next_page, x.missing, 4);
   detail::write_extra(o, x.extra);
   return o;
 }

@@ -251,4 +251,202 @@ struct search_vector_store {
   static constexpr const operation_info& info = operations[47];
 };
 
+// Calls f(ops::X{}) for the operation whose operationId is `operation_id` and returns true,
+// or returns false when there is none: runtime dispatch to the typed view (CLI, tests).
+template <class F> bool visit_operation(std::string_view operation_id, F&& f) {
+  if (operation_id == "listAssistants") {
+    f(list_assistants{});
+    return true;
+  }
+  if (operation_id == "createAssistant") {
+    f(create_assistant{});
+    return true;
+  }
+  if (operation_id == "getAssistant") {
+    f(get_assistant{});
+    return true;
+  }
+  if (operation_id == "modifyAssistant") {
+    f(modify_assistant{});
+    return true;
+  }
+  if (operation_id == "deleteAssistant") {
+    f(delete_assistant{});
+    return true;
+  }
+  if (operation_id == "listFiles") {
+    f(list_files{});
+    return true;
+  }
+  if (operation_id == "createFile") {
+    f(create_file{});
+    return true;
+  }
+  if (operation_id == "deleteFile") {
+    f(delete_file{});
+    return true;
+  }
+  if (operation_id == "retrieveFile") {
+    f(retrieve_file{});
+    return true;
+  }
+  if (operation_id == "downloadFile") {
+    f(download_file{});
+    return true;
+  }
+  if (operation_id == "createThread") {
+    f(create_thread{});
+    return true;
+  }
+  if (operation_id == "createThreadAndRun") {
+    f(create_thread_and_run{});
+    return true;
+  }
+  if (operation_id == "getThread") {
+    f(get_thread{});
+    return true;
+  }
+  if (operation_id == "modifyThread") {
+    f(modify_thread{});
+    return true;
+  }
+  if (operation_id == "deleteThread") {
+    f(delete_thread{});
+    return true;
+  }
+  if (operation_id == "listMessages") {
+    f(list_messages{});
+    return true;
+  }
+  if (operation_id == "createMessage") {
+    f(create_message{});
+    return true;
+  }
+  if (operation_id == "getMessage") {
+    f(get_message{});
+    return true;
+  }
+  if (operation_id == "modifyMessage") {
+    f(modify_message{});
+    return true;
+  }
+  if (operation_id == "deleteMessage") {
+    f(delete_message{});
+    return true;
+  }
+  if (operation_id == "listRuns") {
+    f(list_runs{});
+    return true;
+  }
+  if (operation_id == "createRun") {
+    f(create_run{});
+    return true;
+  }
+  if (operation_id == "getRun") {
+    f(get_run{});
+    return true;
+  }
+  if (operation_id == "modifyRun") {
+    f(modify_run{});
+    return true;
+  }
+  if (operation_id == "cancelRun") {
+    f(cancel_run{});
+    return true;
+  }
+  if (operation_id == "listRunSteps") {
+    f(list_run_steps{});
+    return true;
+  }
+  if (operation_id == "getRunStep") {
+    f(get_run_step{});
+    return true;
+  }
+  if (operation_id == "submitToolOuputsToRun") {
+    f(submit_tool_ouputs_to_run{});
+    return true;
+  }
+  if (operation_id == "createUpload") {
+    f(create_upload{});
+    return true;
+  }
+  if (operation_id == "cancelUpload") {
+    f(cancel_upload{});
+    return true;
+  }
+  if (operation_id == "completeUpload") {
+    f(complete_upload{});
+    return true;
+  }
+  if (operation_id == "addUploadPart") {
+    f(add_upload_part{});
+    return true;
+  }
+  if (operation_id == "listVectorStores") {
+    f(list_vector_stores{});
+    return true;
+  }
+  if (operation_id == "createVectorStore") {
+    f(create_vector_store{});
+    return true;
+  }
+  if (operation_id == "getVectorStore") {
+    f(get_vector_store{});
+    return true;
+  }
+  if (operation_id == "modifyVectorStore") {
+    f(modify_vector_store{});
+    return true;
+  }
+  if (operation_id == "deleteVectorStore") {
+    f(delete_vector_store{});
+    return true;
+  }
+  if (operation_id == "createVectorStoreFileBatch") {
+    f(create_vector_store_file_batch{});
+    return true;
+  }
+  if (operation_id == "getVectorStoreFileBatch") {
+    f(get_vector_store_file_batch{});
+    return true;
+  }
+  if (operation_id == "cancelVectorStoreFileBatch") {
+    f(cancel_vector_store_file_batch{});
+    return true;
+  }
+  if (operation_id == "listFilesInVectorStoreBatch") {
+    f(list_files_in_vector_store_batch{});
+    return true;
+  }
+  if (operation_id == "listVectorStoreFiles") {
+    f(list_vector_store_files{});
+    return true;
+  }
+  if (operation_id == "createVectorStoreFile") {
+    f(create_vector_store_file{});
+    return true;
+  }
+  if (operation_id == "getVectorStoreFile") {
+    f(get_vector_store_file{});
+    return true;
+  }
+  if (operation_id == "deleteVectorStoreFile") {
+    f(delete_vector_store_file{});
+    return true;
+  }
+  if (operation_id == "updateVectorStoreFileAttributes") {
+    f(update_vector_store_file_attributes{});
+    return true;
+  }
+  if (operation_id == "retrieveVectorStoreFileContent") {
+    f(retrieve_vector_store_file_content{});
+    return true;
+  }
+  if (operation_id == "searchVectorStore") {
+    f(search_vector_store{});
+    return true;
+  }
+  return false;
+}
+
 } // namespace coassist::api::ops
