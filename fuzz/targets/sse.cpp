@@ -56,16 +56,18 @@ struct owned {
 
 sse::limits limits_for(unsigned selector) {
   switch (selector & 3) {
-  case 1: return {.max_line_length = 64, .max_event_size = 256};
-  case 2: return {.max_line_length = 8, .max_event_size = 16};
-  default: return {.max_line_length = 1 << 16, .max_event_size = 1 << 18};
+  case 1:
+    return {.max_line_length = 64, .max_event_size = 256};
+  case 2:
+    return {.max_line_length = 8, .max_event_size = 16};
+  default:
+    return {.max_line_length = 1 << 16, .max_event_size = 1 << 18};
   }
 }
 
 // Parses `bytes` in reads of the given sizes; collects events; returns the error.
 std::error_code parse(std::string_view bytes, const std::vector<std::size_t>& sizes,
-                      const sse::limits& l, std::vector<owned>& events,
-                      stream::accumulator* acc) {
+                      const sse::limits& l, std::vector<owned>& events, stream::accumulator* acc) {
   sse::parser p(l);
   std::size_t pos = 0, k = 0;
   std::error_code ec;

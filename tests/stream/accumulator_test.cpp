@@ -304,3 +304,33 @@ TEST_CASE("text deltas: read in place without an accumulator", "[unit]") {
   stream::for_each_text_delta("thread.message.delta", j("[]"), [&](auto, auto) { ++calls; });
   CHECK(calls == 0);
 }
+
+TEST_CASE("accumulator: keeps nothing that points into the event's memory resource", "[unit]") {
+  stream::accumulator acc;
+  std::vector<unsigned char> buffer(1 << 16);
+  auto apply_from_buffer = [&](std::string_view event, std::string_view text) {
+    {
+      coassist::json::monotonic_resource mr(buffer.data(), buffer.size());
+      coassist::json::value v = coassist::json::parse(text, &mr);
+      REQUIRE_FALSE(acc.apply(event, std::move(v)));
+    }
+    std::fill(buffer.begin(), buffer.end(), 0xAB); // what a dangling snapshot would now read
+  };
+  apply_from_buffer("thread.run.created",
+                    R"({"id":"run_with_a_long_identifier","status":"queued"})");
+  apply_from_buffer("thread.message.created",
+                    R"({"id":"msg_with_a_long_identifier_0001","content":[]})");
+  apply_from_buffer("thread.message.delta",
+                    R"({"id":"msg_with_a_long_identifier_0001","delta":{"content":[
+                        {"index":0,"type":"text","text":{"value":"a long first piece of text"}}]}})");
+  apply_from_buffer("thread.message.completed",
+                    R"({"id":"msg_with_a_long_identifier_0001","status":"completed_long_status"})");
+  apply_from_buffer("thread.run.completed",
+                    R"({"id":"run_with_a_long_identifier","status":"completed"})");
+  CHECK(acc.current_run()->at("id") == "run_with_a_long_identifier");
+  CHECK(acc.final_run().at("status") == "completed");
+  const auto& m = acc.final_messages().at(0);
+  CHECK(m.at("status") == "completed_long_status");
+  CHECK(m.at("content").at(0).at("text").at("value") == "a long first piece of text");
+  CHECK(m.storage().is_deallocate_trivial() == false);
+}

@@ -49,7 +49,9 @@ COASSIST_DECL bool is_final_run_event(std::string_view event) noexcept {
 
 class accumulator {
 public:
-  // Applies one event. `data` is the event's parsed JSON (pass an rvalue to avoid a copy).
+  // Applies one event. `data` is the event's parsed JSON (pass an rvalue to avoid a copy). It may
+  // live in any memory resource (e.g. a per-event monotonic buffer): what the accumulator keeps is
+  // copied into the default resource, so it does not refer to `data` afterwards.
   // Events that carry no snapshot (thread.created, error, done, unknown names) are ignored.
   // On error the event may be partly applied; later events can still be applied.
   std::error_code apply(std::string_view event, json::value data) {
@@ -111,6 +113,13 @@ public:
 
 private:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  // Snapshots always use the default memory resource, whatever the event data used (a move
+  // keeps its source's resource, which may be a short-lived buffer): moved when it is the
+  // default one already, copied otherwise. Assignments into a snapshot keep its resource.
+  static json::object own(json::object&& o) {
+    return json::object(std::move(o), json::storage_ptr());
+  }
+
   // id -> position, looked up with a string_view (no allocation per delta)
   struct id_hash {
     using is_transparent = void;
@@ -130,7 +139,7 @@ private:
                            json::object&& obj) {
     auto [it, inserted] = index.try_emplace(std::string(id), list.size());
     if (inserted)
-      list.push_back(std::move(obj));
+      list.push_back(own(std::move(obj)));
     else
       list[it->second] = std::move(obj);
     return it->second;
@@ -142,8 +151,8 @@ private:
   }
 
   std::error_code apply_run(std::string_view event, json::object&& run) {
-    if (is_final_run_event(event)) final_run_ = run;
-    current_run_ = std::move(run);
+    if (is_final_run_event(event)) final_run_ = json::object(run, json::storage_ptr());
+    current_run_ = own(std::move(run));
     return {};
   }
 
