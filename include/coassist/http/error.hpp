@@ -92,13 +92,13 @@ public:
   }
 };
 
-// The one category object (an inline variable: one instance per program).
-inline const error_category_impl& error_category() noexcept {
+// The one category object (a function-local static: one instance per program).
+COASSIST_DECL const error_category_impl& error_category() noexcept {
   static const error_category_impl instance;
   return instance;
 }
 
-inline std::error_code make_error_code(error e) noexcept {
+COASSIST_DECL std::error_code make_error_code(error e) noexcept {
   return {static_cast<int>(e), error_category()};
 }
 

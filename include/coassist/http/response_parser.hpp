@@ -88,7 +88,7 @@ public:
     head_request_ = head_request;
     state_ = state::head;
     ec_ = {};
-    head_ = response_head{};
+    clear_head();
     line_.clear();
     head_budget_ = limits_.max_header_bytes;
     status_line_seen_ = false;
@@ -204,6 +204,14 @@ public:
 private:
   enum class state { head, body_none, body_length, body_chunked, body_close, done, failed };
 
+  // keeps the capacity of the field list: no allocation per response on a reused connection
+  void clear_head() {
+    head_.status = 0;
+    head_.version_minor = 1;
+    head_.reason.clear();
+    head_.headers.clear();
+  }
+
   parse_result fail(std::error_code e, std::error_code& ec) {
     state_ = state::failed;
     ec_ = e;
@@ -244,7 +252,7 @@ private:
       if (head_.status == 101) return fail(error::unexpected_upgrade, ec);
       if (head_.status < 200) {
         // interim response: skip it; the budget keeps counting so endless 1xx are bounded
-        head_ = response_head{};
+        clear_head();
         status_line_seen_ = false;
         continue;
       }

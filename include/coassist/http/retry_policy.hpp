@@ -39,7 +39,7 @@ COASSIST_DECL std::optional<bool> should_retry_header(const fields& response_hea
 namespace detail {
 
 // A non-negative decimal number "12", "1.5", ".5", "3." (no sign, exponent, or junk).
-inline std::optional<double> parse_decimal(std::string_view s) {
+COASSIST_DECL std::optional<double> parse_decimal(std::string_view s) {
   s = trim_ows(s);
   if (s.empty() || s.size() > 32) return std::nullopt;
   double v = 0, scale = 1;
@@ -73,7 +73,7 @@ constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
-inline int parse_month(std::string_view m) {
+COASSIST_DECL int parse_month(std::string_view m) {
   constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   for (int i = 0; i < 12; ++i)
@@ -81,7 +81,7 @@ inline int parse_month(std::string_view m) {
   return 0;
 }
 
-inline bool parse_fixed_digits(std::string_view s, int& out) {
+COASSIST_DECL bool parse_fixed_digits(std::string_view s, int& out) {
   out = 0;
   if (s.empty()) return false;
   for (char c : s) {
@@ -92,7 +92,7 @@ inline bool parse_fixed_digits(std::string_view s, int& out) {
 }
 
 // "08:49:37" -> seconds of day
-inline bool parse_time_of_day(std::string_view s, int& seconds) {
+COASSIST_DECL bool parse_time_of_day(std::string_view s, int& seconds) {
   int h, m, sec;
   if (s.size() != 8 || s[2] != ':' || s[5] != ':' || !parse_fixed_digits(s.substr(0, 2), h) ||
       !parse_fixed_digits(s.substr(3, 2), m) || !parse_fixed_digits(s.substr(6, 2), sec) ||
@@ -106,7 +106,8 @@ inline bool parse_time_of_day(std::string_view s, int& seconds) {
 //   IMF-fixdate  "Sun, 06 Nov 1994 08:49:37 GMT"
 //   rfc850-date  "Sunday, 06-Nov-94 08:49:37 GMT" (two-digit year: within 50 years of 1970+)
 //   asctime-date "Sun Nov  6 08:49:37 1994"
-inline std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view s) {
+COASSIST_DECL std::optional<std::chrono::system_clock::time_point>
+parse_http_date(std::string_view s) {
   s = trim_ows(s);
   int day = 0, month = 0, year = 0, tod = 0;
   auto comma = s.find(',');

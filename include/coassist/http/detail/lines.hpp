@@ -1,6 +1,7 @@
 // Line splitting and field-line parsing shared by the response parser and the chunked decoder.
 #pragma once
 
+#include <coassist/config.hpp>
 #include <coassist/http/detail/chars.hpp>
 #include <coassist/http/error.hpp>
 #include <coassist/http/fields.hpp>
@@ -75,8 +76,8 @@ private:
 // field-line = field-name ":" OWS field-value OWS. Refuses obs-fold (a line starting with
 // whitespace), whitespace before the colon and control characters (error::bad_header or
 // error::invalid_header_value).
-inline bool split_field_line(std::string_view line, std::string_view& name, std::string_view& value,
-                             std::error_code& ec) {
+COASSIST_DECL bool split_field_line(std::string_view line, std::string_view& name,
+                                    std::string_view& value, std::error_code& ec) {
   if (line.empty() || is_ows(line.front())) {
     ec = error::bad_header;
     return false;
