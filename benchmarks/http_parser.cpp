@@ -2,6 +2,7 @@
 // - chunked_16MiB: one response with a 16 MiB body in 8 KiB chunks, fed in 16 KiB reads (the
 //   parser never touches body bytes: the figure is per event, not per byte);
 // - chunked_16MiB_copy: the same, and the body bytes copied out (what a consumer costs at least);
+// - chunked_16MiB_128B_chunks: a streaming body of 128-byte chunks (items = chunks);
 // - pipelined_small: a buffer of ~200-byte keep-alive responses, parsed one after another
 //   (reset() between them), fed in 16 KiB reads;
 // - content_length_16MiB: one Content-Length response, 16 KiB reads (the zero-copy fast path).
@@ -102,6 +103,17 @@ void chunked_16MiB_copy(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * wire.size()));
 }
 BENCHMARK(chunked_16MiB_copy)->Unit(benchmark::kMillisecond);
+
+// A streaming run: server-sent events arrive as many small chunks (~128 bytes each).
+void chunked_16MiB_128B_chunks(benchmark::State& state) {
+  auto wire = make_chunked(16u << 20, 128);
+  response_parser p;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(parse_all(p, wire));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * wire.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * ((16u << 20) / 128)));
+}
+BENCHMARK(chunked_16MiB_128B_chunks)->Unit(benchmark::kMillisecond);
 
 void content_length_16MiB(benchmark::State& state) {
   std::string wire = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(16u << 20) + "\r\n\r\n";
