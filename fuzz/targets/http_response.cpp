@@ -6,7 +6,8 @@
 //   outcome (same error, or same heads, bodies and completion).
 // Input layout: [flags][n][len_1..len_n][payload]; len_i + 1 is the size of read i, the rest of
 // the payload is one last read. flags: bit0 HEAD request, bit1 EOF at the end, bit2 small
-// limits, bit3 pipeline (reset after a keep-alive response and parse the next).
+// limits, bit3 pipeline (reset after a keep-alive response and parse the next), bit4 the
+// request was CONNECT (reset_for_connect).
 #include <coassist/http/response_parser.hpp>
 
 #include <cstdint>
@@ -40,9 +41,15 @@ outcome run(std::string_view payload, const std::vector<std::size_t>& reads, uns
     limits.max_trailer_bytes = 128;
     limits.max_chunk_extension_bytes = 32;
   }
-  const bool head_request = flags & 1, eof = flags & 2, pipeline = flags & 8;
+  const bool head_request = flags & 1, eof = flags & 2, pipeline = flags & 8, connect = flags & 16;
   response_parser p(limits);
-  p.reset(head_request);
+  auto prepare = [&] {
+    if (connect)
+      p.reset_for_connect();
+    else
+      p.reset(head_request);
+  };
+  prepare();
   outcome out;
   std::string pending;
   std::size_t offered = 0, read_index = 0;
@@ -83,7 +90,7 @@ outcome run(std::string_view payload, const std::vector<std::size_t>& reads, uns
         delivered = 0;
         pending.erase(0, r.consumed);
         if (pipeline && p.keep_alive()) {
-          p.reset(head_request);
+          prepare();
           continue;
         }
         stopped = true;

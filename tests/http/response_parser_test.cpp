@@ -592,3 +592,45 @@ TEST_CASE("large body: every byte is delivered without copies, in few events", "
   CHECK(o.body_events ==
         cuts.size() + 1 - 0); // one body event per read (the first carries the head too)
 }
+
+TEST_CASE("CONNECT: a 2xx ends at its head, framing fields ignored; others have bodies", "[unit]") {
+  std::string_view in = "HTTP/1.1 200 Connection established\r\nContent-Length: 10\r\n"
+                        "Transfer-Encoding: chunked\r\n\r\n\x16\x03\x01TLS bytes";
+  response_parser p;
+  p.reset_for_connect();
+  std::error_code ec;
+  auto r = p.parse(in, ec);
+  REQUIRE_FALSE(ec);
+  CHECK(r.event == parse_event::head);
+  in.remove_prefix(r.consumed);
+  r = p.parse(in, ec);
+  CHECK(r.event == parse_event::message_complete);
+  CHECK(r.consumed == 0);
+  CHECK(in == "\x16\x03\x01TLS bytes"); // the tunnel's first bytes stay with the caller
+  CHECK(p.keep_alive());
+
+  p.reset_for_connect();
+  std::string_view refused = "HTTP/1.1 407 Proxy Authentication Required\r\n"
+                             "Content-Length: 4\r\n\r\ndeny";
+  r = p.parse(refused, ec);
+  REQUIRE(r.event == parse_event::head);
+  refused.remove_prefix(r.consumed);
+  r = p.parse(refused, ec);
+  CHECK(r.event == parse_event::body);
+  CHECK(r.body == "deny");
+  // reset() forgets the CONNECT mode
+  p.reset();
+  r = p.parse("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", ec);
+  REQUIRE(r.event == parse_event::head);
+  CHECK(p.parse("x", ec).event == parse_event::body);
+}
+
+TEST_CASE("HTTP/1.x minor versions above 1 are treated as 1.1", "[unit]") {
+  auto o = coassist::http::test::run_all_splits("HTTP/1.9 200 OK\r\nContent-Length: 0\r\n\r\n");
+  REQUIRE_FALSE(o.ec);
+  CHECK(o.messages[0].keep_alive);
+  response_parser p;
+  std::error_code ec;
+  p.parse("HTTP/1.9 200 OK\r\n\r\n", ec);
+  CHECK(p.head().version_minor == 1);
+}

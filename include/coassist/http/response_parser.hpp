@@ -86,6 +86,7 @@ public:
   // Prepare for the next response on the connection. head_request: the request was HEAD (no body).
   void reset(bool head_request = false) {
     head_request_ = head_request;
+    connect_request_ = false;
     state_ = state::head;
     ec_ = {};
     clear_head();
@@ -100,6 +101,15 @@ public:
     other_codings_ = false;
     got_any_bytes_ = false;
     decoder_.reset();
+  }
+
+  // Prepare for the response to a CONNECT request (an HTTP proxy tunnel). A 2xx response ends
+  // with its head: the tunnel's bytes follow, left unconsumed; its Content-Length and
+  // Transfer-Encoding are ignored as RFC 9110 9.3.6 requires. Any other status (407, 502, ...)
+  // is an ordinary response with a body.
+  void reset_for_connect() {
+    reset(false);
+    connect_request_ = true;
   }
 
   // Consumes a prefix of `input` and reports one event. Call again with the unconsumed rest.
@@ -293,6 +303,11 @@ private:
   }
 
   bool decide_framing(std::error_code& ec) {
+    if (connect_request_ && head_.status / 100 == 2) {
+      keep_alive_ = true; // the tunnel: the connection carries on, no longer as HTTP
+      state_ = state::body_none;
+      return true;
+    }
     // Content-Length: digits only, no overflow, duplicates only when equal
     for (const auto& f : head_.headers) {
       if (!detail::iequals(f.name, "content-length")) continue;
@@ -386,6 +401,7 @@ private:
 
   parser_limits limits_;
   bool head_request_ = false;
+  bool connect_request_ = false;
   state state_ = state::head;
   std::error_code ec_;
   response_head head_;
