@@ -156,7 +156,7 @@ TEST_CASE("decode errors name the JSON path and the expected type", "[unit]") {
   CHECK_THROWS_AS(api::from_json<api::run_object>(json::value("not an object")), api::decode_error);
 }
 
-TEST_CASE("stream events decode by name; an unknown name is kept, not an error", "[unit]") {
+TEST_CASE("stream events decode by name, an unknown name is kept and is not an error", "[unit]") {
   const auto delta =
       api::decode_event("thread.message.delta",
                         R"({"id": "m", "object": "thread.message.delta", "delta": {"content": [
