@@ -9,6 +9,7 @@
 // limits, bit3 pipeline (reset after a keep-alive response and parse the next), bit4 the
 // request was CONNECT (reset_for_connect).
 #include <coassist/http/response_parser.hpp>
+#include <coassist/http/retry_policy.hpp>
 
 #include <cstdint>
 #include <cstdlib>
@@ -24,6 +25,9 @@ using namespace coassist::http;
   do {                                                                                             \
     if (!(cond)) __builtin_trap();                                                                 \
   } while (0)
+
+// a fixed "now" for Retry-After dates: 2026-01-01 00:00:00 UTC
+const auto fuzz_now = std::chrono::system_clock::time_point(std::chrono::seconds(1767225600));
 
 struct outcome {
   std::error_code ec;
@@ -77,6 +81,10 @@ outcome run(std::string_view payload, const std::vector<std::size_t>& reads, uns
       if (r.event == parse_event::head) {
         FUZZ_CHECK(p.head().status >= 200 && p.head().status <= 999);
         out.statuses.push_back(p.head().status);
+        // the retry-policy readers see fuzzed header values too (Retry-After date parsing)
+        auto wait = retry_after(p.head().headers, fuzz_now);
+        FUZZ_CHECK(!wait || (wait->count() > 0 && *wait <= std::chrono::milliseconds(60000)));
+        (void)should_retry_header(p.head().headers);
       } else if (r.event == parse_event::body) {
         FUZZ_CHECK(!r.body.empty());
         FUZZ_CHECK(r.body.data() >= pending.data());

@@ -90,3 +90,12 @@ TEST_CASE("multipart: text only, and an empty file", "[unit]") {
   CHECK(eb.content_length() == (eb.preamble + eb.epilogue).size());
   CHECK(eb.epilogue == "\r\n--q--\r\n");
 }
+
+TEST_CASE("multipart: lengths above 4 GiB are exact", "[unit]") {
+  multipart_writer w;
+  const std::uint64_t big = 5ull << 30;
+  w.add_text("purpose", "assistants").set_file("file", "big.bin", big);
+  auto body = w.finish_with_boundary("B");
+  CHECK(body.content_length() == body.preamble.size() + big + body.epilogue.size());
+  CHECK(body.file_size == big);
+}
