@@ -4,7 +4,8 @@
     python3 scripts/gen_models.py --spec ../shared/openai-spec/assistants-v2.yaml --out include/coassist/api
 
 Writes (all committed; users need no Python):
-  models/models.hpp     one struct per object schema, enums, unions and their JSON codecs
+  models/models.hpp     one struct per object schema, enums, unions; codec declarations
+  models/impl/models.ipp  the codec definitions (compiled once with COASSIST_SEPARATE_COMPILATION)
   operations.hpp        a constexpr table of the 48 operations
   events.hpp            the typed stream events and decode_event()
 The runtime they use (nullable, basic_enum, decode_error, ...) is the hand-written
@@ -475,6 +476,23 @@ namespace coassist::api {
         w("COASSIST_DECL void decode(const json::value& v, %s& out, const detail::path_node& at);" % n)
         w("COASSIST_DECL json::value encode(const %s& x);" % n)
     w("")
+    w("} // namespace coassist::api")
+    w("""
+// The codec definitions are the expensive part to compile: with COASSIST_SEPARATE_COMPILATION
+// they are compiled once, in the translation unit that includes <coassist/api/models/src.hpp>.
+#ifndef COASSIST_SEPARATE_COMPILATION
+#include <coassist/api/models/impl/models.ipp>
+#endif""")
+    header = "\n".join(L) + "\n"
+    L.clear()
+    w(HEADER_NOTE)
+    w("""// The JSON codecs of the models (see models.hpp).
+#pragma once
+
+#include <coassist/api/models/models.hpp>
+
+namespace coassist::api {
+""")
     for n in structs:
         d = gen.defs[n]
         if isinstance(d, Struct):
@@ -482,7 +500,7 @@ namespace coassist::api {
         else:
             emit_union_codec(w, gen, d)
     w("} // namespace coassist::api")
-    return "\n".join(L) + "\n"
+    return header, "\n".join(L) + "\n"
 
 
 def emit_struct_codec(w, d):
@@ -833,7 +851,7 @@ struct unknown_event {
 """)
     w("using stream_event = std::variant<%s, unknown_event>;\n" % ", ".join(s for _n, s, _d in names))
     w("""// The event name of any stream event.
-COASSIST_DECL std::string_view event_name(const stream_event& e) {
+inline std::string_view event_name(const stream_event& e) {
   return std::visit(
       [](const auto& x) -> std::string_view {
         if constexpr (std::is_same_v<std::decay_t<decltype(x)>, unknown_event>) return x.name;
@@ -856,7 +874,7 @@ template <class Event> stream_event decode_event_data(std::string_view data) {
 
 // Decodes one server-sent event (its `event:` name and `data:` text). An unknown name gives
 // unknown_event. Throws decode_error (shape) or boost::system::system_error (invalid JSON).
-COASSIST_DECL stream_event decode_event(std::string_view name, std::string_view data) {""")
+inline stream_event decode_event(std::string_view name, std::string_view data) {""")
     for name, sname, _d in names:
         w("  if (name == %s) return detail::decode_event_data<%s>(data);" % (cstr(name), sname))
     w("""  unknown_event u{std::string(name), {}};
@@ -869,7 +887,7 @@ COASSIST_DECL stream_event decode_event(std::string_view name, std::string_view 
 
 // The same without exceptions: on failure `ec` is set (a JSON parse error, or
 // std::errc::bad_message for a shape mismatch, with `error` describing it) and nullopt returned.
-COASSIST_DECL std::optional<stream_event> decode_event(std::string_view name, std::string_view data,
+inline std::optional<stream_event> decode_event(std::string_view name, std::string_view data,
                                                        std::error_code& ec,
                                                        std::string* error = nullptr) {
   ec.clear();
@@ -886,7 +904,7 @@ COASSIST_DECL std::optional<stream_event> decode_event(std::string_view name, st
 }
 
 // The JSON form of an event's data (for printing, e.g. the CLI's {"event": NAME, "data": ...}).
-COASSIST_DECL json::value event_data_json(const stream_event& e) {
+inline json::value event_data_json(const stream_event& e) {
   return std::visit(
       [](const auto& x) -> json::value {
         if constexpr (std::is_same_v<std::decay_t<decltype(x)>, unknown_event>) return x.data;
@@ -926,8 +944,10 @@ def main():
     gen.run()
     ops = collect_operations(gen)
     events_path = args.events or os.path.join(os.path.dirname(args.spec), "stream_events.txt")
+    models_hpp, models_ipp = emit_models(gen)
     files = {
-        "models/models.hpp": emit_models(gen),
+        "models/models.hpp": models_hpp,
+        "models/impl/models.ipp": models_ipp,
         "operations.hpp": emit_operations(ops),
         "models/operation_types.hpp": emit_operation_types(ops),
         "events.hpp": emit_events(gen, events_path),

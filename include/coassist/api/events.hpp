@@ -183,7 +183,7 @@ using stream_event = std::variant<
     unknown_event>;
 
 // The event name of any stream event.
-COASSIST_DECL std::string_view event_name(const stream_event& e) {
+inline std::string_view event_name(const stream_event& e) {
   return std::visit(
       [](const auto& x) -> std::string_view {
         if constexpr (std::is_same_v<std::decay_t<decltype(x)>, unknown_event>)
@@ -208,7 +208,7 @@ template <class Event> stream_event decode_event_data(std::string_view data) {
 
 // Decodes one server-sent event (its `event:` name and `data:` text). An unknown name gives
 // unknown_event. Throws decode_error (shape) or boost::system::system_error (invalid JSON).
-COASSIST_DECL stream_event decode_event(std::string_view name, std::string_view data) {
+inline stream_event decode_event(std::string_view name, std::string_view data) {
   if (name == "thread.created") return detail::decode_event_data<thread_created_event>(data);
   if (name == "thread.run.created")
     return detail::decode_event_data<thread_run_created_event>(data);
@@ -266,9 +266,8 @@ COASSIST_DECL stream_event decode_event(std::string_view name, std::string_view 
 
 // The same without exceptions: on failure `ec` is set (a JSON parse error, or
 // std::errc::bad_message for a shape mismatch, with `error` describing it) and nullopt returned.
-COASSIST_DECL std::optional<stream_event> decode_event(std::string_view name, std::string_view data,
-                                                       std::error_code& ec,
-                                                       std::string* error = nullptr) {
+inline std::optional<stream_event> decode_event(std::string_view name, std::string_view data,
+                                                std::error_code& ec, std::string* error = nullptr) {
   ec.clear();
   try {
     return decode_event(name, data);
@@ -283,7 +282,7 @@ COASSIST_DECL std::optional<stream_event> decode_event(std::string_view name, st
 }
 
 // The JSON form of an event's data (for printing, e.g. the CLI's {"event": NAME, "data": ...}).
-COASSIST_DECL json::value event_data_json(const stream_event& e) {
+inline json::value event_data_json(const stream_event& e) {
   return std::visit(
       [](const auto& x) -> json::value {
         if constexpr (std::is_same_v<std::decay_t<decltype(x)>, unknown_event>)

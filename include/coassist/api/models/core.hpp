@@ -22,6 +22,9 @@
 // "fields set". A value of the wrong JSON type is an error. Numbers: a double with an integral
 // value is encoded as an integer (JSON does not tell 1 from 1.0; this keeps the wire form short).
 //
+// Small helpers here are plain `inline`; the generated codecs (models/impl/models.ipp) use
+// COASSIST_DECL so that COASSIST_SEPARATE_COMPILATION compiles them once (models/src.hpp).
+//
 // Decoding throws decode_error naming the JSON path ("$.data[2].status") and the expected type;
 // try_from_json() reports the same as a value instead.
 #pragma once
@@ -112,7 +115,7 @@ struct path_node {
   bool is_index = false;
 };
 
-COASSIST_DECL std::string path_string(const path_node& at) {
+inline std::string path_string(const path_node& at) {
   std::vector<const path_node*> nodes;
   for (const path_node* n = &at; n != nullptr; n = n->parent)
     nodes.push_back(n);
@@ -132,7 +135,7 @@ COASSIST_DECL std::string path_string(const path_node& at) {
   return out;
 }
 
-COASSIST_DECL std::string kind_name(const json::value& v) {
+inline std::string kind_name(const json::value& v) {
   switch (v.kind()) {
   case json::kind::null:
     return "null";
@@ -153,8 +156,7 @@ COASSIST_DECL std::string kind_name(const json::value& v) {
   return "value";
 }
 
-[[noreturn]] COASSIST_DECL void fail(const path_node& at, std::string expected,
-                                     const json::value& found) {
+[[noreturn]] inline void fail(const path_node& at, std::string expected, const json::value& found) {
   throw decode_error(path_string(at), std::move(expected), kind_name(found));
 }
 
@@ -162,11 +164,11 @@ template <class T> struct is_nullable : std::false_type {};
 template <class T> struct is_nullable<nullable<T>> : std::true_type {};
 
 // ---- decode: primitives first, then the templates (all declared before any is defined) ----
-COASSIST_DECL void decode(const json::value& v, std::string& out, const path_node& at) {
+inline void decode(const json::value& v, std::string& out, const path_node& at) {
   if (!v.is_string()) fail(at, "string", v);
   out.assign(v.get_string().data(), v.get_string().size());
 }
-COASSIST_DECL void decode(const json::value& v, std::int64_t& out, const path_node& at) {
+inline void decode(const json::value& v, std::int64_t& out, const path_node& at) {
   if (v.is_int64())
     out = v.get_int64();
   else if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
@@ -177,22 +179,22 @@ COASSIST_DECL void decode(const json::value& v, std::int64_t& out, const path_no
   else
     fail(at, "integer", v);
 }
-COASSIST_DECL void decode(const json::value& v, double& out, const path_node& at) {
+inline void decode(const json::value& v, double& out, const path_node& at) {
   if (!v.is_number()) fail(at, "number", v);
   out = v.to_number<double>();
 }
-COASSIST_DECL void decode(const json::value& v, bool& out, const path_node& at) {
+inline void decode(const json::value& v, bool& out, const path_node& at) {
   if (!v.is_bool()) fail(at, "boolean", v);
   out = v.get_bool();
 }
-COASSIST_DECL void decode(const json::value& v, json::value& out, const path_node&) {
+inline void decode(const json::value& v, json::value& out, const path_node&) {
   out = v;
 }
-COASSIST_DECL void decode(const json::value& v, json::object& out, const path_node& at) {
+inline void decode(const json::value& v, json::object& out, const path_node& at) {
   if (!v.is_object()) fail(at, "object", v);
   out = v.get_object();
 }
-COASSIST_DECL void decode(const json::value& v, unknown_json& out, const path_node&) {
+inline void decode(const json::value& v, unknown_json& out, const path_node&) {
   out.raw = v;
 }
 
@@ -236,27 +238,27 @@ template <class D> void decode(const json::value& v, basic_enum<D>& out, const p
 }
 
 // ---- encode ----
-COASSIST_DECL json::value encode(const std::string& x) {
+inline json::value encode(const std::string& x) {
   return json::value(x);
 }
-COASSIST_DECL json::value encode(std::int64_t x) {
+inline json::value encode(std::int64_t x) {
   return json::value(x);
 }
-COASSIST_DECL json::value encode(double x) {
+inline json::value encode(double x) {
   // integral values as integers: the form servers and the spec examples use
   if (std::trunc(x) == x && std::fabs(x) < 9.0e15) return json::value(static_cast<std::int64_t>(x));
   return json::value(x);
 }
-COASSIST_DECL json::value encode(bool x) {
+inline json::value encode(bool x) {
   return json::value(x);
 }
-COASSIST_DECL json::value encode(const json::value& x) {
+inline json::value encode(const json::value& x) {
   return x;
 }
-COASSIST_DECL json::value encode(const json::object& x) {
+inline json::value encode(const json::object& x) {
   return json::value(x);
 }
-COASSIST_DECL json::value encode(const unknown_json& x) {
+inline json::value encode(const unknown_json& x) {
   return x.raw;
 }
 
@@ -287,7 +289,7 @@ template <class D> json::value encode(const basic_enum<D>& x) {
 }
 
 // ---- helpers the generated object codecs call ----
-COASSIST_DECL const json::object& expect_object(const json::value& v, const path_node& at) {
+inline const json::object& expect_object(const json::value& v, const path_node& at) {
   if (!v.is_object()) fail(at, "object", v);
   return v.get_object();
 }
@@ -349,13 +351,13 @@ void write_field(json::object& o, std::string_view key, const std::optional<T>& 
   if (x.has_value()) o.insert_or_assign(key, encode(*x));
 }
 // Unknown fields after the typed ones; a typed field wins over an `extra` entry of the same name.
-COASSIST_DECL void write_extra(json::object& o, const json::object& extra) {
+inline void write_extra(json::object& o, const json::object& extra) {
   for (const auto& [key, value] : extra)
     o.emplace(key, value);
 }
 
 // The "type" of an object union alternative ("" when absent or not a string).
-COASSIST_DECL std::string_view discriminator(const json::object& o, std::string_view key) {
+inline std::string_view discriminator(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   if (v == nullptr || !v->is_string()) return {};
   return v->get_string();
