@@ -98,6 +98,20 @@ public:
     return *r;
   }
 
+  // Typed copies through json::value_to, for any type with a Boost.JSON conversion, e.g. with
+  // <coassist/api/models/models.hpp>: final_run_as<api::run_object>(),
+  // final_messages_as<api::message_object>(), final_run_steps_as<api::run_step_object>().
+  // They throw what value_to throws when a snapshot does not fit the type.
+  template <class Run> Run final_run_as() const {
+    return json::value_to<Run>(json::value(final_run()));
+  }
+  template <class Message> std::vector<Message> final_messages_as() const {
+    return convert_all<Message>(messages_);
+  }
+  template <class Step> std::vector<Step> final_run_steps_as() const {
+    return convert_all<Step>(steps_);
+  }
+
   // {"final_run": run or null, "final_messages": [...], "final_run_steps": [...]}
   json::object to_json() const {
     json::object out;
@@ -113,6 +127,14 @@ public:
 
 private:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  template <class T> static std::vector<T> convert_all(const std::vector<json::object>& list) {
+    std::vector<T> out;
+    out.reserve(list.size());
+    for (const json::object& o : list)
+      out.push_back(json::value_to<T>(json::value(o)));
+    return out;
+  }
+
   // Snapshots always use the default memory resource, whatever the event data used (a move
   // keeps its source's resource, which may be a short-lived buffer): moved when it is the
   // default one already, copied otherwise. Assignments into a snapshot keep its resource.
