@@ -186,7 +186,7 @@ TEST_CASE("Content-Length validation", "[unit]") {
   CHECK(p.content_length() == 18446744073709551615u);
 }
 
-TEST_CASE("1xx interim responses are skipped; 101 is refused", "[unit]") {
+TEST_CASE("1xx interim responses are skipped, 101 is refused", "[unit]") {
   auto o = run_all_splits("HTTP/1.1 100 Continue\r\n\r\n"
                           "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
                           "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
@@ -593,7 +593,8 @@ TEST_CASE("large body: every byte is delivered without copies, in few events", "
         cuts.size() + 1 - 0); // one body event per read (the first carries the head too)
 }
 
-TEST_CASE("CONNECT: a 2xx ends at its head, framing fields ignored; others have bodies", "[unit]") {
+TEST_CASE("CONNECT: a 2xx ends at its head (framing fields ignored), other statuses have bodies",
+          "[unit]") {
   std::string_view in = "HTTP/1.1 200 Connection established\r\nContent-Length: 10\r\n"
                         "Transfer-Encoding: chunked\r\n\r\n\x16\x03\x01TLS bytes";
   response_parser p;
