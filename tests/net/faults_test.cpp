@@ -555,3 +555,68 @@ TEST_CASE("fault: cancellation_signal on a callback, streaming idle timeout", "[
   CHECK(called);
   CHECK(cancelled == asio::error::operation_aborted);
 }
+
+TEST_CASE("fault: a streamed body is read from the socket only as the consumer pulls",
+          "[integration]") {
+  std::atomic<std::size_t> sent{0};
+  fault_server srv([&](peer& p, int) {
+    p.read_request();
+    std::size_t total = 256u << 20; // far more than socket buffers hold
+    if (!p.send("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(total) + "\r\n\r\n")) return;
+    std::string block(64 * 1024, 'x');
+    while (sent < total && p.send(block))
+      sent += block.size();
+  });
+  asio::io_context io;
+  net::http_client client(io.get_executor(), fast_options());
+  std::size_t before = 0, after = 0;
+  auto task = [&]() -> asio::awaitable<int> {
+    net::request req;
+    req.url = urls::url(srv.url("/big"));
+    auto s = co_await client.open(req);
+    auto c = co_await s.async_read_some(asio::use_awaitable);
+    CHECK_FALSE(c.empty());
+    // the consumer pauses: the server can only fill the socket buffers
+    asio::steady_timer pause(io, 300ms);
+    co_await pause.async_wait(asio::use_awaitable);
+    before = sent;
+    co_await pause.async_wait(asio::use_awaitable); // (already expired: completes at once)
+    pause.expires_after(200ms);
+    co_await pause.async_wait(asio::use_awaitable);
+    after = sent;
+    s.close(); // early close: the connection is closed, the server's send fails
+    co_return 0;
+  };
+  run(io, task());
+  CHECK(before < (32u << 20));
+  CHECK(after == before); // nothing moved while nobody pulled
+  srv.stop();
+  CHECK(client.stats().connections_reused == 0);
+}
+
+TEST_CASE("fault: error messages never carry the API key", "[integration]") {
+  fault_server srv([](peer& p, int) {
+    p.read_request();
+    p.send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+    p.reset();
+  });
+  asio::io_context io;
+  net::http_client client(io.get_executor(), fast_options());
+  std::string what;
+  auto task = [&]() -> asio::awaitable<int> {
+    net::request req;
+    req.url = urls::url(srv.url("/v1/threads"));
+    req.headers.add("Authorization", "Bearer sk-test-SECRET123");
+    try {
+      co_await client.send(req);
+    } catch (const net::transport_error& e) {
+      what = e.what();
+      what += e.details().message + e.details().host;
+    }
+    co_return 0;
+  };
+  run(io, task());
+  CHECK_FALSE(what.empty());
+  CHECK(what.find("SECRET123") == std::string::npos);
+  CHECK(what.find("127.0.0.1:" + std::to_string(srv.port())) != std::string::npos);
+}

@@ -351,3 +351,40 @@ TEST_CASE("tinyproxy: HTTPS through CONNECT and plain HTTP in absolute form", "[
     CHECK(d.port == n.plain_port);
   }
 }
+
+TEST_CASE("example: http_get prints status, headers and the body; exit codes", "[integration]") {
+  auto& n = nginx();
+  std::string exe = COASSIST_BINARY_DIR "/examples/http_get";
+  auto ca = test::test_pki::get().ca_cert.string();
+  {
+    test::child_process p({exe, n.tls_url("/fixed"), "--ca-file", ca, "--header", "X-Test: 1"});
+    CHECK(p.read_line() == "HTTP/1.1 200 OK");
+    std::vector<std::string> lines;
+    for (std::string l; !(l = p.read_line()).empty();)
+      lines.push_back(l);
+    CHECK(std::find(lines.begin(), lines.end(), "Content-Length: 12") != lines.end());
+    CHECK(p.read_line() == "hello fixed");
+    CHECK(p.wait(10s) == 0);
+  }
+  {
+    test::child_process p({exe, n.plain_url("/missing")});
+    CHECK(p.read_line() == "HTTP/1.1 404 Not Found");
+    CHECK(p.wait(10s) == 1);
+  }
+  {
+    test::child_process p({exe, "http://127.0.0.1:1/"}, {}, false);
+    CHECK(p.wait(10s) == 3);
+  }
+  {
+    test::child_process p({exe, n.tls_url("/fixed")}, {{"SSL_CERT_FILE", "/nonexistent"}}, false);
+    CHECK(p.wait(10s) == 3); // the test CA is not trusted
+  }
+  {
+    test::child_process p({exe, n.tls_url("/fixed")}, {{"SSL_CERT_FILE", ca}}, false);
+    CHECK(p.wait(10s) == 0); // SSL_CERT_FILE is honoured
+  }
+  {
+    test::child_process p({exe, "--bogus"}, {}, false);
+    CHECK(p.wait(10s) == 2);
+  }
+}

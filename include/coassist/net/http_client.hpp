@@ -104,6 +104,7 @@ public:
   }
   ~response_stream() { close(); }
 
+  // The head of the response. Only on a stream returned by async_open (not moved from/closed).
   int status() const { return st_ ? st_->head.status : 0; }
   const std::string& reason() const { return st_->head.reason; }
   const http::fields& headers() const { return st_->head.headers; }
@@ -157,11 +158,14 @@ private:
     if (st->done) co_return std::tuple{std::error_code{}, std::string_view{}};
     bool got_head = false, done = false;
     std::string_view chunk;
-    auto e = co_await detail::next_event(*st->conn, st->client->opts.idle_timeout,
+    // close() may drop the lease while we read: keep the connection alive until we resume
+    auto keep = st->conn.shared();
+    auto e = co_await detail::next_event(*keep, st->client->opts.idle_timeout,
                                          detail::clock::time_point::max(), got_head, chunk, done);
     auto cs = co_await asio::this_coro::cancellation_state;
     if (cs.cancelled() != asio::cancellation_type::none)
       e = detail::step_error{stage::cancelled, asio::error::operation_aborted};
+    if (!e && !st->conn) e = detail::step_error{stage::read, error::stream_closed};
     if (e) {
       st->conn.discard(); // never reused after an error or a cancellation mid-body
       co_return std::tuple{e.ec, std::string_view{}};

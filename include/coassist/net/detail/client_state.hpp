@@ -85,6 +85,7 @@ public:
   ~lease() { discard(); }
 
   connection* operator->() const { return conn_.get(); }
+  const conn_ptr& shared() const { return conn_; }
   connection& operator*() const { return *conn_; }
   explicit operator bool() const { return conn_ != nullptr; }
 
