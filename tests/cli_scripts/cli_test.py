@@ -108,7 +108,8 @@ def ok(args, base, obj_type=None, **kw):
 def case_operations():
     """Every operationId of the table through `coassist op`, in an order that creates what the
     next ones need."""
-    emu = Emulator("--run-step-ms", "2000")
+    # polled runs stay queued for a minute, so cancelRun finds an active run even on a slow machine
+    emu = Emulator("--run-step-ms", "30000")
     b = emu.base_url
     called = set()
     tmp = tempfile.mkdtemp(prefix="coassist-cli-")
