@@ -49,7 +49,8 @@ public:
   }
 
   // returns status and body
-  std::pair<unsigned, std::string> call(http::verb verb, const std::string& path, const std::string& body = {}) {
+  std::pair<unsigned, std::string> call(http::verb verb, const std::string& path,
+                                        const std::string& body = {}) {
     http::request<http::string_body> req{verb, t_.prefix + path, 11};
     req.set(http::field::host, t_.host);
     req.set("OpenAI-Beta", "assistants=v2");
@@ -74,17 +75,22 @@ private:
   beast::flat_buffer buffer_;
 };
 
-std::string id_of(const std::string& body) { return std::string(json::parse(body).at("id").as_string()); }
+std::string id_of(const std::string& body) {
+  return std::string(json::parse(body).at("id").as_string());
+}
 
 std::size_t count_events(const std::string& body) {
   std::size_t n = 0;
-  for (std::size_t pos = 0; (pos = body.find("event: ", pos)) != std::string::npos; pos += 7) ++n;
+  for (std::size_t pos = 0; (pos = body.find("event: ", pos)) != std::string::npos; pos += 7)
+    ++n;
   return n;
 }
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  return v.empty()      ? 0
+         : v.size() % 2 ? v[v.size() / 2]
+                        : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 int arg_int(int argc, char** argv, const std::string& name, int fallback) {
@@ -97,7 +103,8 @@ int arg_int(int argc, char** argv, const std::string& name, int fallback) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: coassist-emulator-load get|stream|mixed BASE_URL [--connections N] [--seconds D] "
+    std::cerr << "usage: coassist-emulator-load get|stream|mixed BASE_URL [--connections N] "
+                 "[--seconds D] "
                  "[--events E] [--rounds R] [--iterations I]\n";
     return 2;
   }
@@ -106,8 +113,9 @@ int main(int argc, char** argv) {
   const int connections = arg_int(argc, argv, "--connections", 4);
   try {
     connection setup(t);
-    auto [st, body] = setup.call(http::verb::post, "/assistants",
-                                 R"({"model":"gpt-4o","tools":[{"type":"function","function":{"name":"get_weather"}}]})");
+    auto [st, body] = setup.call(
+        http::verb::post, "/assistants",
+        R"({"model":"gpt-4o","tools":[{"type":"function","function":{"name":"get_weather"}}]})");
     if (st != 200) throw std::runtime_error("create assistant: " + body);
     const std::string assistant = id_of(body);
 
@@ -127,14 +135,16 @@ int main(int argc, char** argv) {
           }
           total += n;
         });
-      for (auto& th : pool) th.join();
+      for (auto& th : pool)
+        th.join();
       double secs = std::chrono::duration<double>(steady::now() - started).count();
-      std::cout << json::serialize(json::object{{"mode", "get"},
-                                                {"connections", connections},
-                                                {"requests", total.load()},
-                                                {"errors", errors.load()},
-                                                {"seconds", secs},
-                                                {"requests_per_second", static_cast<double>(total) / secs}})
+      std::cout << json::serialize(
+                       json::object{{"mode", "get"},
+                                    {"connections", connections},
+                                    {"requests", total.load()},
+                                    {"errors", errors.load()},
+                                    {"seconds", secs},
+                                    {"requests_per_second", static_cast<double>(total) / secs}})
                 << std::endl;
       return errors ? 1 : 0;
     }
@@ -147,23 +157,26 @@ int main(int argc, char** argv) {
         auto [s1, thread_body] = setup.call(http::verb::post, "/threads", "{}");
         const std::string thread = id_of(thread_body);
         std::string text(static_cast<std::size_t>(events) * 4, 'x');
-        json::object script{{"thread_id", thread},
-                            {"turns", json::array{json::object{{"text", text}, {"chunks", events}}}}};
+        json::object script{
+            {"thread_id", thread},
+            {"turns", json::array{json::object{{"text", text}, {"chunks", events}}}}};
         setup.call(http::verb::post, "/_emulator/scripts", json::serialize(script));
         auto started = steady::now();
-        auto [s2, stream_body] = setup.call(http::verb::post, "/threads/" + thread + "/runs",
-                                            R"({"assistant_id":")" + assistant + R"(","stream":true})");
+        auto [s2, stream_body] =
+            setup.call(http::verb::post, "/threads/" + thread + "/runs",
+                       R"({"assistant_id":")" + assistant + R"(","stream":true})");
         double secs = std::chrono::duration<double>(steady::now() - started).count();
         if (s2 != 200) throw std::runtime_error("stream: " + stream_body);
         seen = count_events(stream_body);
         rates.push_back(static_cast<double>(seen) / secs);
       }
-      std::cout << json::serialize(json::object{{"mode", "stream"},
-                                                {"events_per_stream", seen},
-                                                {"rounds", rounds},
-                                                {"median_events_per_second", median(rates)},
-                                                {"min_events_per_second", *std::min_element(rates.begin(), rates.end())},
-                                                {"max_events_per_second", *std::max_element(rates.begin(), rates.end())}})
+      std::cout << json::serialize(json::object{
+                       {"mode", "stream"},
+                       {"events_per_stream", seen},
+                       {"rounds", rounds},
+                       {"median_events_per_second", median(rates)},
+                       {"min_events_per_second", *std::min_element(rates.begin(), rates.end())},
+                       {"max_events_per_second", *std::max_element(rates.begin(), rates.end())}})
                 << std::endl;
       return 0;
     }
@@ -176,22 +189,27 @@ int main(int argc, char** argv) {
           try {
             connection c(t);
             auto expect = [&](std::pair<unsigned, std::string> res, unsigned want) {
-              if (res.first == want) ++ok;
+              if (res.first == want)
+                ++ok;
               else {
                 ++errors;
-                std::cerr << "unexpected " << res.first << ": " << res.second.substr(0, 300) << "\n";
+                std::cerr << "unexpected " << res.first << ": " << res.second.substr(0, 300)
+                          << "\n";
               }
               return res.second;
             };
             for (int k = 0; k < iterations; ++k) {
               std::string city = "c" + std::to_string(i) + "_" + std::to_string(k);
               std::string thread = id_of(expect(
-                  c.call(http::verb::post, "/threads",
-                         R"({"messages":[{"role":"user","content":"/call get_weather {\"city\":\")" + city + R"(\"}"}]})"),
+                  c.call(
+                      http::verb::post, "/threads",
+                      R"({"messages":[{"role":"user","content":"/call get_weather {\"city\":\")" +
+                          city + R"(\"}"}]})"),
                   200));
-              std::string stream = expect(c.call(http::verb::post, "/threads/" + thread + "/runs",
-                                                 R"({"assistant_id":")" + assistant + R"(","stream":true})"),
-                                          200);
+              std::string stream =
+                  expect(c.call(http::verb::post, "/threads/" + thread + "/runs",
+                                R"({"assistant_id":")" + assistant + R"(","stream":true})"),
+                         200);
               auto pos = stream.find("event: thread.run.requires_action\ndata: ");
               if (pos == std::string::npos) {
                 ++errors;
@@ -200,14 +218,27 @@ int main(int argc, char** argv) {
               auto line = stream.substr(pos + 40, stream.find('\n', pos + 40) - pos - 40);
               auto run = json::parse(line).as_object();
               std::string run_id(run.at("id").as_string());
-              std::string call_id(run.at("required_action").at("submit_tool_outputs").at("tool_calls").at(0).at("id").as_string());
-              expect(c.call(http::verb::post, "/threads/" + thread + "/messages", R"({"role":"user","content":"x"})"), 400);
-              expect(c.call(http::verb::post, "/threads/" + thread + "/runs/" + run_id + "/submit_tool_outputs",
-                            R"({"stream":true,"tool_outputs":[{"tool_call_id":")" + call_id + R"(","output":"sunny"}]})"),
+              std::string call_id(run.at("required_action")
+                                      .at("submit_tool_outputs")
+                                      .at("tool_calls")
+                                      .at(0)
+                                      .at("id")
+                                      .as_string());
+              expect(c.call(http::verb::post, "/threads/" + thread + "/messages",
+                            R"({"role":"user","content":"x"})"),
+                     400);
+              expect(c.call(http::verb::post,
+                            "/threads/" + thread + "/runs/" + run_id + "/submit_tool_outputs",
+                            R"({"stream":true,"tool_outputs":[{"tool_call_id":")" + call_id +
+                                R"(","output":"sunny"}]})"),
                      200);
-              expect(c.call(http::verb::get, "/threads/" + thread + "/messages?limit=5&order=asc"), 200);
-              expect(c.call(http::verb::get, "/threads/" + thread + "/runs/" + run_id + "/steps"), 200);
-              expect(c.call(http::verb::post, "/threads/" + thread + "/runs", R"({"assistant_id":")" + assistant + R"("})"), 200);
+              expect(c.call(http::verb::get, "/threads/" + thread + "/messages?limit=5&order=asc"),
+                     200);
+              expect(c.call(http::verb::get, "/threads/" + thread + "/runs/" + run_id + "/steps"),
+                     200);
+              expect(c.call(http::verb::post, "/threads/" + thread + "/runs",
+                            R"({"assistant_id":")" + assistant + R"("})"),
+                     200);
               expect(c.call(http::verb::get, "/threads/" + thread + "/runs"), 200);
               expect(c.call(http::verb::get, "/assistants?limit=3"), 200);
               expect(c.call(http::verb::post, "/vector_stores", R"({"name":"v"})"), 200);
@@ -217,7 +248,8 @@ int main(int argc, char** argv) {
             std::cerr << "connection failed: " << e.what() << "\n";
           }
         });
-      for (auto& th : pool) th.join();
+      for (auto& th : pool)
+        th.join();
       std::cout << json::serialize(json::object{{"mode", "mixed"},
                                                 {"connections", connections},
                                                 {"ok", ok.load()},

@@ -17,12 +17,15 @@ json::value metadata_of(const json::object& body) {
 }
 
 // apply a modify request: given keys replace, null metadata clears
-void apply_updates(json::object& obj, const json::object& body, std::initializer_list<std::string_view> keys) {
+void apply_updates(json::object& obj, const json::object& body,
+                   std::initializer_list<std::string_view> keys) {
   for (auto key : keys) {
     auto it = body.find(key);
     if (it == body.end()) continue;
-    if (key == "metadata") obj["metadata"] = it->value().is_null() ? json::value(json::object()) : it->value();
-    else obj[key] = it->value();
+    if (key == "metadata")
+      obj["metadata"] = it->value().is_null() ? json::value(json::object()) : it->value();
+    else
+      obj[key] = it->value();
   }
 }
 
@@ -62,19 +65,22 @@ void check_tools(const json::object& body) {
     if (t.at("type").as_string() != "function") continue;
     std::string name(t.at("function").as_object().at("name").as_string());
     if (std::find(names.begin(), names.end(), name) != names.end())
-      throw api_error(400, "Duplicate tool name: '" + name + "'.", "tools[" + std::to_string(i) + "].function.name");
+      throw api_error(400, "Duplicate tool name: '" + name + "'.",
+                      "tools[" + std::to_string(i) + "].function.name");
     names.push_back(name);
   }
 }
 
 } // namespace
 
-json::object make_message(state& s, thread_rec& t, const json::object& req, const std::string& thread_id) {
+json::object make_message(state& s, thread_rec& t, const json::object& req,
+                          const std::string& thread_id) {
   check_metadata(req);
   json::array content;
   const auto& c = req.at("content");
   if (c.is_string()) {
-    content.push_back(json::object{{"type", "text"}, {"text", json::object{{"value", c}, {"annotations", json::array()}}}});
+    content.push_back(json::object{
+        {"type", "text"}, {"text", json::object{{"value", c}, {"annotations", json::array()}}}});
   } else {
     for (const auto& part : c.as_array()) {
       json::object p = part.as_object();
@@ -114,14 +120,16 @@ void register_assistant_handlers(state& s) {
     std::string id(a["id"].as_string());
     return json_reply(s.assistants.add(id, std::move(a)));
   };
-  h["getAssistant"] = [](state& s, request_ctx& ctx) { return json_reply(s.assistant(ctx.param("assistant_id"))); };
+  h["getAssistant"] = [](state& s, request_ctx& ctx) {
+    return json_reply(s.assistant(ctx.param("assistant_id")));
+  };
   h["modifyAssistant"] = [](state& s, request_ctx& ctx) {
     check_metadata(ctx.body);
     check_tools(ctx.body);
     auto& a = s.assistant(ctx.param("assistant_id"));
     apply_updates(a, ctx.body,
-                  {"model", "name", "description", "instructions", "tools", "tool_resources", "metadata",
-                   "temperature", "top_p", "response_format"});
+                  {"model", "name", "description", "instructions", "tools", "tool_resources",
+                   "metadata", "temperature", "top_p", "response_format"});
     return json_reply(a);
   };
   h["deleteAssistant"] = [](state& s, request_ctx& ctx) {
@@ -131,7 +139,8 @@ void register_assistant_handlers(state& s) {
   };
   h["listAssistants"] = [](state& s, request_ctx& ctx) {
     std::vector<const json::object*> items;
-    for (const auto& id : s.assistants.order) items.push_back(&s.assistants.items.at(id));
+    for (const auto& id : s.assistants.order)
+      items.push_back(&s.assistants.items.at(id));
     return list_reply(ctx, items);
   };
 
@@ -147,11 +156,14 @@ void register_assistant_handlers(state& s) {
     t.obj["tool_resources"] = field_or(ctx.body, "tool_resources", json::object());
     if (t.obj["tool_resources"].is_null()) t.obj["tool_resources"] = json::object();
     if (auto it = ctx.body.find("messages"); it != ctx.body.end() && it->value().is_array())
-      for (const auto& m : it->value().get_array()) make_message(s, t, m.as_object(), id);
+      for (const auto& m : it->value().get_array())
+        make_message(s, t, m.as_object(), id);
     auto& stored = s.threads.insert_or_assign(id, std::move(t)).first->second;
     return json_reply(stored.obj);
   };
-  h["getThread"] = [](state& s, request_ctx& ctx) { return json_reply(s.thread(ctx.param("thread_id")).obj); };
+  h["getThread"] = [](state& s, request_ctx& ctx) {
+    return json_reply(s.thread(ctx.param("thread_id")).obj);
+  };
   h["modifyThread"] = [](state& s, request_ctx& ctx) {
     check_metadata(ctx.body);
     auto& t = s.thread(ctx.param("thread_id"));
@@ -172,7 +184,8 @@ void register_assistant_handlers(state& s) {
     for (const auto& rid : t.runs.order) {
       std::string_view st = t.runs.items.at(rid).obj.at("status").as_string();
       if (st == "queued" || st == "in_progress" || st == "requires_action" || st == "cancelling")
-        throw api_error(400, "Can't add messages to " + tid + " while a run " + rid + " is active.");
+        throw api_error(400,
+                        "Can't add messages to " + tid + " while a run " + rid + " is active.");
     }
     return json_reply(make_message(s, t, ctx.body, tid));
   };
@@ -202,7 +215,9 @@ void register_assistant_handlers(state& s) {
     std::vector<const json::object*> items;
     for (const auto& id : t.messages.order) {
       const auto& m = t.messages.items.at(id);
-      if (!run_filter.empty() && !(m.at("run_id").is_string() && m.at("run_id").as_string() == run_filter)) continue;
+      if (!run_filter.empty() &&
+          !(m.at("run_id").is_string() && m.at("run_id").as_string() == run_filter))
+        continue;
       items.push_back(&m);
     }
     return list_reply(ctx, items);

@@ -36,7 +36,8 @@ json::object new_file(state& s, std::string filename, std::string purpose, std::
 http_reply processing_reply(const state& s, const json::object& obj) {
   http_reply r = json_reply(obj);
   if (obj.at("status") == "in_progress")
-    r.headers.emplace_back("openai-poll-after-ms", std::to_string(std::max(1, s.options.file_processing_ms / 2)));
+    r.headers.emplace_back("openai-poll-after-ms",
+                           std::to_string(std::max(1, s.options.file_processing_ms / 2)));
   return r;
 }
 
@@ -48,12 +49,14 @@ json::object chunking_of(const json::object& body) {
   auto it = body.find("chunking_strategy");
   if (it != body.end() && it->value().is_object() && it->value().as_object().at("type") == "static")
     return it->value().as_object();
-  return {{"type", "static"}, {"static", json::object{{"max_chunk_size_tokens", 800}, {"chunk_overlap_tokens", 400}}}};
+  return {{"type", "static"},
+          {"static", json::object{{"max_chunk_size_tokens", 800}, {"chunk_overlap_tokens", 400}}}};
 }
 
-vs_file_rec& attach_file(state& s, vector_store_rec& vs, const std::string& file_id, const json::object& body,
-                         clock_type::time_point now) {
-  if (!s.files.find(file_id)) throw api_error(404, "No file found with id '" + file_id + "'.", "file_id");
+vs_file_rec& attach_file(state& s, vector_store_rec& vs, const std::string& file_id,
+                         const json::object& body, clock_type::time_point now) {
+  if (!s.files.find(file_id))
+    throw api_error(404, "No file found with id '" + file_id + "'.", "file_id");
   json::object f;
   f["id"] = file_id;
   f["object"] = "vector_store.file";
@@ -64,9 +67,11 @@ vs_file_rec& attach_file(state& s, vector_store_rec& vs, const std::string& file
   f["last_error"] = nullptr;
   f["chunking_strategy"] = chunking_of(body);
   auto attrs = body.find("attributes");
-  f["attributes"] = attrs == body.end() || attrs->value().is_null() ? json::value(json::object()) : attrs->value();
+  f["attributes"] = attrs == body.end() || attrs->value().is_null() ? json::value(json::object())
+                                                                    : attrs->value();
   vs.files.erase(file_id);
-  return vs.files.add(file_id, vs_file_rec{std::move(f), now + std::chrono::milliseconds(s.options.file_processing_ms)});
+  return vs.files.add(file_id, vs_file_rec{std::move(f), now + std::chrono::milliseconds(
+                                                                   s.options.file_processing_ms)});
 }
 
 std::vector<std::string> tokens(std::string_view text) {
@@ -74,8 +79,10 @@ std::vector<std::string> tokens(std::string_view text) {
   std::string cur;
   for (char c : text) {
     unsigned char u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || u >= 0x80) cur += static_cast<char>(std::tolower(u));
-    else if (!cur.empty()) out.push_back(std::move(cur)), cur.clear();
+    if (std::isalnum(u) || u >= 0x80)
+      cur += static_cast<char>(std::tolower(u));
+    else if (!cur.empty())
+      out.push_back(std::move(cur)), cur.clear();
   }
   if (!cur.empty()) out.push_back(std::move(cur));
   return out;
@@ -141,8 +148,8 @@ struct scored_chunk {
 };
 
 // BM25 over the chunks of every completed file in the stores
-std::vector<scored_chunk> rank(state& s, const std::vector<std::string>& store_ids, const std::string& query,
-                               const json::value* filter) {
+std::vector<scored_chunk> rank(state& s, const std::vector<std::string>& store_ids,
+                               const std::string& query, const json::value* filter) {
   struct doc {
     scored_chunk c;
     std::vector<std::string> terms;
@@ -155,18 +162,23 @@ std::vector<scored_chunk> rank(state& s, const std::vector<std::string>& store_i
     for (const auto& fid : vs->files.order) {
       const auto& vf = vs->files.items.at(fid);
       if (vf.obj.at("status") != "completed" || !seen.insert({sid, fid}).second) continue;
-      const json::object& attrs = vf.obj.at("attributes").is_object() ? vf.obj.at("attributes").as_object() : json::object();
+      const json::object& attrs = vf.obj.at("attributes").is_object()
+                                      ? vf.obj.at("attributes").as_object()
+                                      : json::object();
       if (filter && !filter_matches(*filter, attrs)) continue;
       auto* f = s.files.find(fid);
       if (!f) continue;
       for (auto& text : chunks_of(f->content))
-        docs.push_back({{sid, fid, std::string(f->obj.at("filename").as_string()), text, attrs, 0.0}, tokens(text)});
+        docs.push_back(
+            {{sid, fid, std::string(f->obj.at("filename").as_string()), text, attrs, 0.0},
+             tokens(text)});
     }
   }
   auto q = tokens(query);
   if (docs.empty() || q.empty()) return {};
   double avg = 0;
-  for (const auto& d : docs) avg += static_cast<double>(d.terms.size());
+  for (const auto& d : docs)
+    avg += static_cast<double>(d.terms.size());
   avg /= static_cast<double>(docs.size());
   const double k1 = 1.2, b = 0.75, n = static_cast<double>(docs.size());
   std::vector<scored_chunk> out;
@@ -174,21 +186,25 @@ std::vector<scored_chunk> rank(state& s, const std::vector<std::string>& store_i
     double score = 0;
     for (const auto& term : std::set<std::string>(q.begin(), q.end())) {
       double df = 0;
-      for (const auto& o : docs) df += std::find(o.terms.begin(), o.terms.end(), term) != o.terms.end();
+      for (const auto& o : docs)
+        df += std::find(o.terms.begin(), o.terms.end(), term) != o.terms.end();
       double tf = static_cast<double>(std::count(d.terms.begin(), d.terms.end(), term));
       if (tf == 0) continue;
       double idf = std::log(1 + (n - df + 0.5) / (df + 0.5));
-      score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * static_cast<double>(d.terms.size()) / std::max(avg, 1.0)));
+      score += idf * tf * (k1 + 1) /
+               (tf + k1 * (1 - b + b * static_cast<double>(d.terms.size()) / std::max(avg, 1.0)));
     }
     if (score <= 0) continue;
     d.c.score = score / (score + 1); // into (0, 1)
     out.push_back(std::move(d.c));
   }
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b2) { return a.score > b2.score; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b2) { return a.score > b2.score; });
   return out;
 }
 
-json::object recount(const collection<vs_file_rec>& files, const std::vector<std::string>* only = nullptr) {
+json::object recount(const collection<vs_file_rec>& files,
+                     const std::vector<std::string>* only = nullptr) {
   json::object counts = zero_counts();
   auto add = [&](const vs_file_rec& f) {
     std::string st(f.obj.at("status").as_string());
@@ -199,7 +215,8 @@ json::object recount(const collection<vs_file_rec>& files, const std::vector<std
     for (const auto& id : *only)
       if (auto it = files.items.find(id); it != files.items.end()) add(it->second);
   } else {
-    for (const auto& [id, f] : files.items) add(f);
+    for (const auto& [id, f] : files.items)
+      add(f);
   }
   return counts;
 }
@@ -213,7 +230,8 @@ void state::advance_vector_store(vector_store_rec& vs, clock_type::time_point no
       auto* file = files.find(id);
       f.obj["status"] = file ? "completed" : "failed";
       if (!file)
-        f.obj["last_error"] = json::object{{"code", "server_error"}, {"message", "The file was deleted."}};
+        f.obj["last_error"] =
+            json::object{{"code", "server_error"}, {"message", "The file was deleted."}};
       else
         f.obj["usage_bytes"] = file->content.size();
     }
@@ -221,12 +239,14 @@ void state::advance_vector_store(vector_store_rec& vs, clock_type::time_point no
   }
   for (auto& [id, b] : vs.batches.items) {
     json::object counts = recount(vs.files, &b.file_ids);
-    if (b.obj.at("status") == "in_progress" && counts.at("in_progress").to_number<std::int64_t>() == 0)
+    if (b.obj.at("status") == "in_progress" &&
+        counts.at("in_progress").to_number<std::int64_t>() == 0)
       b.obj["status"] = "completed";
     b.obj["file_counts"] = std::move(counts);
   }
   json::object counts = recount(vs.files);
-  vs.obj["status"] = counts.at("in_progress").to_number<std::int64_t>() > 0 ? "in_progress" : "completed";
+  vs.obj["status"] =
+      counts.at("in_progress").to_number<std::int64_t>() > 0 ? "in_progress" : "completed";
   vs.obj["file_counts"] = std::move(counts);
   vs.obj["usage_bytes"] = usage;
 }
@@ -249,9 +269,12 @@ void register_file_handlers(state& s) {
   // ----- files -----
   h["createFile"] = [](state& s, request_ctx& ctx) {
     auto it = ctx.files.find("file");
-    if (it == ctx.files.end()) throw api_error(400, "Missing required parameter: 'file'.", "file", "missing_required_parameter");
+    if (it == ctx.files.end())
+      throw api_error(400, "Missing required parameter: 'file'.", "file",
+                      "missing_required_parameter");
     std::string name = it->second.first.empty() ? "upload" : it->second.first;
-    return json_reply(new_file(s, name, std::string(ctx.body.at("purpose").as_string()), it->second.second));
+    return json_reply(
+        new_file(s, name, std::string(ctx.body.at("purpose").as_string()), it->second.second));
   };
   h["listFiles"] = [](state& s, request_ctx& ctx) {
     std::string purpose;
@@ -263,7 +286,9 @@ void register_file_handlers(state& s) {
     }
     return list_reply(ctx, items);
   };
-  h["retrieveFile"] = [](state& s, request_ctx& ctx) { return json_reply(s.file(ctx.param("file_id")).obj); };
+  h["retrieveFile"] = [](state& s, request_ctx& ctx) {
+    return json_reply(s.file(ctx.param("file_id")).obj);
+  };
   h["deleteFile"] = [](state& s, request_ctx& ctx) {
     const auto& id = ctx.param("file_id");
     s.file(id);
@@ -301,13 +326,18 @@ void register_file_handlers(state& s) {
   h["addUploadPart"] = [upload](state& s, request_ctx& ctx) {
     auto& u = upload(s, ctx.param("upload_id"));
     if (u.obj.at("status") != "pending")
-      throw api_error(400, "Upload " + ctx.param("upload_id") + " is " + std::string(u.obj.at("status").as_string()) +
+      throw api_error(400, "Upload " + ctx.param("upload_id") + " is " +
+                               std::string(u.obj.at("status").as_string()) +
                                " and no longer accepts parts.");
     auto it = ctx.files.find("data");
-    std::string data = it != ctx.files.end() ? it->second.second : std::string(ctx.body.at("data").as_string());
+    std::string data =
+        it != ctx.files.end() ? it->second.second : std::string(ctx.body.at("data").as_string());
     std::string id = s.new_id("part_");
     u.parts[id] = std::move(data);
-    return json_reply({{"id", id}, {"object", "upload.part"}, {"created_at", unix_now()}, {"upload_id", u.obj.at("id")}});
+    return json_reply({{"id", id},
+                       {"object", "upload.part"},
+                       {"created_at", unix_now()},
+                       {"upload_id", u.obj.at("id")}});
   };
   h["completeUpload"] = [upload](state& s, request_ctx& ctx) {
     auto& u = upload(s, ctx.param("upload_id"));
@@ -326,10 +356,11 @@ void register_file_handlers(state& s) {
     auto expected = u.obj.at("bytes").to_number<std::int64_t>();
     if (static_cast<std::int64_t>(content.size()) != expected)
       throw api_error(400, "The number of bytes uploaded (" + std::to_string(content.size()) +
-                               ") does not match the number of bytes declared (" + std::to_string(expected) + ").");
+                               ") does not match the number of bytes declared (" +
+                               std::to_string(expected) + ").");
     u.obj["status"] = "completed";
-    u.obj["file"] = new_file(s, std::string(u.obj.at("filename").as_string()), std::string(u.obj.at("purpose").as_string()),
-                             std::move(content));
+    u.obj["file"] = new_file(s, std::string(u.obj.at("filename").as_string()),
+                             std::string(u.obj.at("purpose").as_string()), std::move(content));
     u.parts.clear();
     return json_reply(u.obj);
   };
@@ -358,7 +389,8 @@ void register_file_handlers(state& s) {
     vs.obj["status"] = "completed";
     if (auto it = ctx.body.find("expires_after"); it != ctx.body.end() && it->value().is_object()) {
       vs.obj["expires_after"] = it->value();
-      vs.obj["expires_at"] = unix_now() + 86400 * it->value().as_object().at("days").to_number<std::int64_t>();
+      vs.obj["expires_at"] =
+          unix_now() + 86400 * it->value().as_object().at("days").to_number<std::int64_t>();
     } else {
       vs.obj["expires_at"] = nullptr;
     }
@@ -366,7 +398,8 @@ void register_file_handlers(state& s) {
     vs.obj["metadata"] = metadata_of(ctx.body);
     auto& stored = s.vector_stores.add(id, std::move(vs));
     if (auto it = ctx.body.find("file_ids"); it != ctx.body.end() && it->value().is_array())
-      for (const auto& fid : it->value().as_array()) attach_file(s, stored, std::string(fid.as_string()), ctx.body, ctx.now);
+      for (const auto& fid : it->value().as_array())
+        attach_file(s, stored, std::string(fid.as_string()), ctx.body, ctx.now);
     s.advance_vector_store(stored, ctx.now);
     return json_reply(stored.obj);
   };
@@ -378,12 +411,15 @@ void register_file_handlers(state& s) {
   h["modifyVectorStore"] = [](state& s, request_ctx& ctx) {
     check_metadata(ctx.body);
     auto& vs = s.vector_store(ctx.param("vector_store_id"));
-    if (auto it = ctx.body.find("name"); it != ctx.body.end() && it->value().is_string()) vs.obj["name"] = it->value();
-    if (auto it = ctx.body.find("metadata"); it != ctx.body.end()) vs.obj["metadata"] = metadata_of(ctx.body);
+    if (auto it = ctx.body.find("name"); it != ctx.body.end() && it->value().is_string())
+      vs.obj["name"] = it->value();
+    if (auto it = ctx.body.find("metadata"); it != ctx.body.end())
+      vs.obj["metadata"] = metadata_of(ctx.body);
     if (auto it = ctx.body.find("expires_after"); it != ctx.body.end()) {
       if (it->value().is_object()) {
         vs.obj["expires_after"] = it->value();
-        vs.obj["expires_at"] = unix_now() + 86400 * it->value().as_object().at("days").to_number<std::int64_t>();
+        vs.obj["expires_at"] =
+            unix_now() + 86400 * it->value().as_object().at("days").to_number<std::int64_t>();
       } else {
         vs.obj.erase("expires_after");
         vs.obj["expires_at"] = nullptr;
@@ -411,7 +447,8 @@ void register_file_handlers(state& s) {
   // ----- vector store files -----
   h["createVectorStoreFile"] = [](state& s, request_ctx& ctx) {
     auto& vs = s.vector_store(ctx.param("vector_store_id"));
-    auto& f = attach_file(s, vs, std::string(ctx.body.at("file_id").as_string()), ctx.body, ctx.now);
+    auto& f =
+        attach_file(s, vs, std::string(ctx.body.at("file_id").as_string()), ctx.body, ctx.now);
     s.advance_vector_store(vs, ctx.now);
     return processing_reply(s, f.obj);
   };
@@ -420,14 +457,17 @@ void register_file_handlers(state& s) {
     s.advance_vector_store(vs, ctx.now);
     auto* f = vs.files.find(ctx.param("file_id"));
     if (!f)
-      throw api_error(404, "No file found with id '" + ctx.param("file_id") + "' in vector store '" +
-                               ctx.param("vector_store_id") + "'.");
+      throw api_error(404, "No file found with id '" + ctx.param("file_id") +
+                               "' in vector store '" + ctx.param("vector_store_id") + "'.");
     return {&vs, f};
   };
-  h["getVectorStoreFile"] = [vs_file](state& s, request_ctx& ctx) { return processing_reply(s, vs_file(s, ctx).second->obj); };
+  h["getVectorStoreFile"] = [vs_file](state& s, request_ctx& ctx) {
+    return processing_reply(s, vs_file(s, ctx).second->obj);
+  };
   h["updateVectorStoreFileAttributes"] = [vs_file](state& s, request_ctx& ctx) {
     auto* f = vs_file(s, ctx).second;
-    f->obj["attributes"] = ctx.body.at("attributes").is_null() ? json::value(json::object()) : ctx.body.at("attributes");
+    f->obj["attributes"] = ctx.body.at("attributes").is_null() ? json::value(json::object())
+                                                               : ctx.body.at("attributes");
     return json_reply(f->obj);
   };
   h["deleteVectorStoreFile"] = [vs_file](state& s, request_ctx& ctx) {
@@ -442,16 +482,22 @@ void register_file_handlers(state& s) {
     json::array data;
     for (auto& c : chunks_of(s.file(ctx.param("file_id")).content))
       data.push_back(json::object{{"type", "text"}, {"text", c}});
-    return json_reply(
-        {{"object", "vector_store.file_content.page"}, {"data", data}, {"has_more", false}, {"next_page", nullptr}});
+    return json_reply({{"object", "vector_store.file_content.page"},
+                       {"data", data},
+                       {"has_more", false},
+                       {"next_page", nullptr}});
   };
-  auto list_vs_files = [](state& s, request_ctx& ctx, vector_store_rec& vs, const std::vector<std::string>* only) {
+  auto list_vs_files = [](state& s, request_ctx& ctx, vector_store_rec& vs,
+                          const std::vector<std::string>* only) {
     std::string filter;
     if (auto it = ctx.req.query.find("filter"); it != ctx.req.query.end()) filter = it->second;
-    if (!filter.empty() && filter != "in_progress" && filter != "completed" && filter != "failed" && filter != "cancelled")
-      throw api_error(400, "Invalid value: '" + filter +
-                               "'. Supported values are: 'in_progress', 'completed', 'failed', and 'cancelled'.",
-                      "filter", "invalid_value");
+    if (!filter.empty() && filter != "in_progress" && filter != "completed" && filter != "failed" &&
+        filter != "cancelled")
+      throw api_error(
+          400,
+          "Invalid value: '" + filter +
+              "'. Supported values are: 'in_progress', 'completed', 'failed', and 'cancelled'.",
+          "filter", "invalid_value");
     std::vector<const json::object*> items;
     for (const auto& id : vs.files.order) {
       if (only && std::find(only->begin(), only->end(), id) == only->end()) continue;
@@ -472,14 +518,17 @@ void register_file_handlers(state& s) {
     auto& vs = s.vector_store(ctx.param("vector_store_id"));
     std::vector<std::pair<std::string, json::object>> wanted;
     if (auto it = ctx.body.find("file_ids"); it != ctx.body.end() && it->value().is_array())
-      for (const auto& id : it->value().as_array()) wanted.emplace_back(std::string(id.as_string()), ctx.body);
+      for (const auto& id : it->value().as_array())
+        wanted.emplace_back(std::string(id.as_string()), ctx.body);
     if (auto it = ctx.body.find("files"); it != ctx.body.end() && it->value().is_array())
       for (const auto& f : it->value().as_array())
         wanted.emplace_back(std::string(f.as_object().at("file_id").as_string()), f.as_object());
     if (wanted.empty())
-      throw api_error(400, "Missing required parameter: 'file_ids'.", "file_ids", "missing_required_parameter");
+      throw api_error(400, "Missing required parameter: 'file_ids'.", "file_ids",
+                      "missing_required_parameter");
     for (const auto& [id, body] : wanted)
-      if (!s.files.find(id)) throw api_error(404, "No file found with id '" + id + "'.", "file_ids");
+      if (!s.files.find(id))
+        throw api_error(404, "No file found with id '" + id + "'.", "file_ids");
     batch_rec b;
     std::string id = s.new_id("vsfb_");
     b.obj = {{"id", id},
@@ -503,12 +552,15 @@ void register_file_handlers(state& s) {
     if (!b) throw api_error(404, "No file batch found with id '" + ctx.param("batch_id") + "'.");
     return {&vs, b};
   };
-  h["getVectorStoreFileBatch"] = [batch](state& s, request_ctx& ctx) { return processing_reply(s, batch(s, ctx).second->obj); };
+  h["getVectorStoreFileBatch"] = [batch](state& s, request_ctx& ctx) {
+    return processing_reply(s, batch(s, ctx).second->obj);
+  };
   h["cancelVectorStoreFileBatch"] = [batch](state& s, request_ctx& ctx) {
     auto [vs, b] = batch(s, ctx);
     if (b->obj.at("status") == "in_progress") {
       for (const auto& fid : b->file_ids)
-        if (auto* f = vs->files.find(fid); f && f->obj.at("status") == "in_progress") f->obj["status"] = "cancelled";
+        if (auto* f = vs->files.find(fid); f && f->obj.at("status") == "in_progress")
+          f->obj["status"] = "cancelled";
       b->obj["status"] = "cancelled";
     }
     s.advance_vector_store(*vs, ctx.now);
@@ -525,24 +577,30 @@ void register_file_handlers(state& s) {
     s.advance_vector_store(vs, ctx.now);
     json::array queries;
     const auto& q = ctx.body.at("query");
-    if (q.is_string()) queries.push_back(q);
-    else queries = q.as_array();
+    if (q.is_string())
+      queries.push_back(q);
+    else
+      queries = q.as_array();
     std::string joined;
-    for (const auto& x : queries) joined += std::string(x.as_string()) + " ";
+    for (const auto& x : queries)
+      joined += std::string(x.as_string()) + " ";
     const json::value* filter = ctx.body.contains("filters") ? &ctx.body.at("filters") : nullptr;
-    std::size_t max = static_cast<std::size_t>(field_or(ctx.body, "max_num_results", 10).to_number<int>());
+    std::size_t max =
+        static_cast<std::size_t>(field_or(ctx.body, "max_num_results", 10).to_number<int>());
     double threshold = 0;
     if (auto it = ctx.body.find("ranking_options"); it != ctx.body.end() && it->value().is_object())
-      if (auto t = it->value().as_object().find("score_threshold"); t != it->value().as_object().end())
+      if (auto t = it->value().as_object().find("score_threshold");
+          t != it->value().as_object().end())
         threshold = t->value().to_number<double>();
     json::array data;
     for (auto& c : rank(s, {std::string(vs.obj.at("id").as_string())}, joined, filter)) {
       if (data.size() >= max || c.score < threshold) break;
-      data.push_back(json::object{{"file_id", c.file_id},
-                                  {"filename", c.filename},
-                                  {"score", c.score},
-                                  {"attributes", c.attributes},
-                                  {"content", json::array{json::object{{"type", "text"}, {"text", c.text}}}}});
+      data.push_back(
+          json::object{{"file_id", c.file_id},
+                       {"filename", c.filename},
+                       {"score", c.score},
+                       {"attributes", c.attributes},
+                       {"content", json::array{json::object{{"type", "text"}, {"text", c.text}}}}});
     }
     return json_reply({{"object", "vector_store.search_results.page"},
                        {"search_query", queries},

@@ -11,7 +11,8 @@ namespace emu {
 namespace {
 
 bool is_active(std::string_view status) {
-  return status == "queued" || status == "in_progress" || status == "requires_action" || status == "cancelling";
+  return status == "queued" || status == "in_progress" || status == "requires_action" ||
+         status == "cancelling";
 }
 
 std::size_t word_count(std::string_view text) {
@@ -27,7 +28,8 @@ std::size_t word_count(std::string_view text) {
 
 std::size_t utf8_length(std::string_view s) {
   std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  for (unsigned char c : s)
+    n += (c & 0xC0) != 0x80;
   return n;
 }
 
@@ -42,7 +44,8 @@ std::vector<std::string> split_chunks(const std::string& text, int n) {
     std::size_t want = per + (i < extra ? 1 : 0), start = pos;
     while (want > 0 && pos < text.size()) {
       ++pos;
-      while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
+      while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80)
+        ++pos;
       --want;
     }
     out.push_back(text.substr(start, pos - start));
@@ -55,7 +58,8 @@ std::vector<std::string> split_words(const std::string& text) {
   std::vector<std::string> out;
   std::string cur;
   for (char c : text) {
-    if ((c == ' ' || c == '\n') && !cur.empty() && cur.find_first_not_of(" \n") != std::string::npos) {
+    if ((c == ' ' || c == '\n') && !cur.empty() &&
+        cur.find_first_not_of(" \n") != std::string::npos) {
       out.push_back(cur);
       cur.clear();
     }
@@ -72,7 +76,9 @@ struct emitter {
   void operator()(std::string name, const json::object& data, int delay = -1) {
     events.push_back({std::move(name), json::serialize(data), delay < 0 ? 0 : delay});
   }
-  void delta(std::string name, const json::object& data) { (*this)(std::move(name), data, delay_ms); }
+  void delta(std::string name, const json::object& data) {
+    (*this)(std::move(name), data, delay_ms);
+  }
 };
 
 int int_field(const json::object& o, std::string_view key, int fallback) {
@@ -112,12 +118,14 @@ public:
     emit_.delay_ms = int_field(turn, "delay_ms", s_.options.stream_delay_ms);
     if (auto it = turn.find("fail"); it != turn.end()) return fail(it->value());
     if (turn.contains("expire")) return expire();
-    if (auto it = turn.find("tool_calls"); it != turn.end()) return function_calls(it->value().as_array(), turn);
+    if (auto it = turn.find("tool_calls"); it != turn.end())
+      return function_calls(it->value().as_array(), turn);
     if (auto it = turn.find("code_interpreter"); it != turn.end()) {
       code_interpreter(it->value().as_object());
       return reply(string_field(turn, "text", "The code ran."), json::array(), turn);
     }
-    if (auto it = turn.find("file_search"); it != turn.end()) return file_search(it->value().as_object(), turn);
+    if (auto it = turn.find("file_search"); it != turn.end())
+      return file_search(it->value().as_object(), turn);
     reply(string_field(turn, "text", "OK."), json::array(), turn);
   }
 
@@ -165,7 +173,8 @@ private:
       std::string text = "Tool outputs:";
       for (const auto& o : r_.outputs) {
         const auto& x = o.as_object();
-        text += " " + std::string(x.at("name").as_string()) + " -> " + std::string(x.at("output").as_string()) + ";";
+        text += " " + std::string(x.at("name").as_string()) + " -> " +
+                std::string(x.at("output").as_string()) + ";";
       }
       text.pop_back();
       text += ".";
@@ -199,11 +208,12 @@ private:
           available += (available.empty() ? "" : ", ") + std::string(n);
         }
         if (!known)
-          return {{"fail",
-                   json::object{{"code", "invalid_prompt"},
-                                {"message", "The model called function '" + name +
-                                                "', which is not among this run's tools (" +
-                                                (available.empty() ? std::string("none") : available) + ")."}}}};
+          return {{"fail", json::object{{"code", "invalid_prompt"},
+                                        {"message",
+                                         "The model called function '" + name +
+                                             "', which is not among this run's tools (" +
+                                             (available.empty() ? std::string("none") : available) +
+                                             ")."}}}};
         calls.push_back(json::object{{"name", name}, {"arguments", args}});
       } else if (line.rfind("/search ", 0) == 0) {
         return {{"file_search", json::object{{"query", line.substr(8)}}}};
@@ -244,18 +254,24 @@ private:
   }
 
   void step_delta(const json::object& step, json::object tool_call) {
-    emit_.delta("thread.run.step.delta",
-                {{"id", step.at("id")},
-                 {"object", "thread.run.step.delta"},
-                 {"delta", json::object{{"step_details", json::object{{"type", "tool_calls"},
-                                                                      {"tool_calls", json::array{std::move(tool_call)}}}}}}});
+    emit_.delta(
+        "thread.run.step.delta",
+        {{"id", step.at("id")},
+         {"object", "thread.run.step.delta"},
+         {"delta",
+          json::object{
+              {"step_details", json::object{{"type", "tool_calls"},
+                                            {"tool_calls", json::array{std::move(tool_call)}}}}}}});
   }
 
   json::object usage(std::size_t completion) {
     std::size_t prompt = 0;
-    for (const auto& [id, m] : t_.messages.items) prompt += word_count(text_of_content(m.at("content")));
+    for (const auto& [id, m] : t_.messages.items)
+      prompt += word_count(text_of_content(m.at("content")));
     prompt += word_count(r_.obj.at("instructions").as_string()) + 8;
-    return {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}};
+    return {{"prompt_tokens", prompt},
+            {"completion_tokens", completion},
+            {"total_tokens", prompt + completion}};
   }
 
   void complete_step(json::object& step, std::size_t completion_tokens) {
@@ -270,15 +286,18 @@ private:
     if (auto* old = r_.obj["usage"].if_object())
       u["completion_tokens"] = u["completion_tokens"].to_number<std::int64_t>() +
                                old->at("completion_tokens").to_number<std::int64_t>();
-    u["total_tokens"] = u["prompt_tokens"].to_number<std::int64_t>() + u["completion_tokens"].to_number<std::int64_t>();
+    u["total_tokens"] = u["prompt_tokens"].to_number<std::int64_t>() +
+                        u["completion_tokens"].to_number<std::int64_t>();
     r_.obj["usage"] = std::move(u);
   }
 
   void fail(const json::value& spec) {
     const auto* o = spec.if_object();
     std::string code = o ? string_field(*o, "code", "server_error") : "server_error";
-    if (code != "server_error" && code != "rate_limit_exceeded" && code != "invalid_prompt") code = "server_error";
-    std::string message = o ? string_field(*o, "message", "Sorry, something went wrong.") : "Sorry, something went wrong.";
+    if (code != "server_error" && code != "rate_limit_exceeded" && code != "invalid_prompt")
+      code = "server_error";
+    std::string message = o ? string_field(*o, "message", "Sorry, something went wrong.")
+                            : "Sorry, something went wrong.";
     r_.obj["status"] = "failed";
     r_.obj["failed_at"] = unix_now();
     r_.obj["last_error"] = json::object{{"code", code}, {"message", message}};
@@ -296,26 +315,34 @@ private:
       std::string name = string_field(c, "name", "function");
       std::string args;
       if (auto a = c.find("arguments"); a != c.end())
-        args = a->value().is_string() ? std::string(a->value().get_string()) : json::serialize(a->value());
+        args = a->value().is_string() ? std::string(a->value().get_string())
+                                      : json::serialize(a->value());
       std::string call_id = s_.new_id("call_");
       step_delta(step, {{"index", i},
                         {"id", call_id},
                         {"type", "function"},
-                        {"function", json::object{{"name", name}, {"arguments", ""}, {"output", nullptr}}}});
+                        {"function",
+                         json::object{{"name", name}, {"arguments", ""}, {"output", nullptr}}}});
       for (const auto& piece : split_chunks(args, chunks))
         if (!piece.empty())
-          step_delta(step, {{"index", i}, {"type", "function"}, {"function", json::object{{"arguments", piece}}}});
-      full.push_back(json::object{{"id", call_id},
-                                  {"type", "function"},
-                                  {"function", json::object{{"name", name}, {"arguments", args}, {"output", nullptr}}}});
-      required.push_back(json::object{
-          {"id", call_id}, {"type", "function"}, {"function", json::object{{"name", name}, {"arguments", args}}}});
+          step_delta(step, {{"index", i},
+                            {"type", "function"},
+                            {"function", json::object{{"arguments", piece}}}});
+      full.push_back(json::object{
+          {"id", call_id},
+          {"type", "function"},
+          {"function", json::object{{"name", name}, {"arguments", args}, {"output", nullptr}}}});
+      required.push_back(
+          json::object{{"id", call_id},
+                       {"type", "function"},
+                       {"function", json::object{{"name", name}, {"arguments", args}}}});
     }
     step["step_details"].as_object()["tool_calls"] = std::move(full);
     r_.tool_step_id = std::string(step.at("id").as_string());
     r_.obj["status"] = "requires_action";
-    r_.obj["required_action"] = json::object{{"type", "submit_tool_outputs"},
-                                              {"submit_tool_outputs", json::object{{"tool_calls", std::move(required)}}}};
+    r_.obj["required_action"] =
+        json::object{{"type", "submit_tool_outputs"},
+                     {"submit_tool_outputs", json::object{{"tool_calls", std::move(required)}}}};
     emit_("thread.run.requires_action", r_.obj);
   }
 
@@ -324,21 +351,27 @@ private:
     std::string logs = string_field(spec, "logs", "42");
     auto& step = new_step("tool_calls", {{"type", "tool_calls"}, {"tool_calls", json::array()}});
     std::string call_id = s_.new_id("call_");
-    step_delta(step, {{"index", 0},
-                      {"id", call_id},
-                      {"type", "code_interpreter"},
-                      {"code_interpreter", json::object{{"input", ""}, {"outputs", json::array()}}}});
+    step_delta(step,
+               {{"index", 0},
+                {"id", call_id},
+                {"type", "code_interpreter"},
+                {"code_interpreter", json::object{{"input", ""}, {"outputs", json::array()}}}});
     for (const auto& piece : split_chunks(input, int_field(spec, "input_chunks", 2)))
-      step_delta(step, {{"index", 0}, {"type", "code_interpreter"}, {"code_interpreter", json::object{{"input", piece}}}});
-    step_delta(step, {{"index", 0},
-                      {"type", "code_interpreter"},
-                      {"code_interpreter",
-                       json::object{{"outputs", json::array{json::object{{"index", 0}, {"type", "logs"}, {"logs", logs}}}}}}});
+      step_delta(step, {{"index", 0},
+                        {"type", "code_interpreter"},
+                        {"code_interpreter", json::object{{"input", piece}}}});
+    step_delta(step,
+               {{"index", 0},
+                {"type", "code_interpreter"},
+                {"code_interpreter",
+                 json::object{{"outputs", json::array{json::object{
+                                              {"index", 0}, {"type", "logs"}, {"logs", logs}}}}}}});
     step["step_details"].as_object()["tool_calls"] = json::array{json::object{
         {"id", call_id},
         {"type", "code_interpreter"},
         {"code_interpreter",
-         json::object{{"input", input}, {"outputs", json::array{json::object{{"type", "logs"}, {"logs", logs}}}}}}}};
+         json::object{{"input", input},
+                      {"outputs", json::array{json::object{{"type", "logs"}, {"logs", logs}}}}}}}};
     complete_step(step, word_count(input));
   }
 
@@ -351,7 +384,8 @@ private:
     if (auto it = spec.find("results"); it != spec.end() && it->value().is_array()) {
       for (const auto& x : it->value().as_array()) {
         const auto& o = x.as_object();
-        hits.push_back({string_field(o, "file_id"), string_field(o, "file_name", "file"), string_field(o, "text"),
+        hits.push_back({string_field(o, "file_id"), string_field(o, "file_name", "file"),
+                        string_field(o, "text"),
                         o.contains("score") ? o.at("score").to_number<double>() : 1.0});
       }
     } else {
@@ -361,36 +395,47 @@ private:
         if (!r || !r->contains("file_search")) return;
         const auto* fs = r->at("file_search").if_object();
         if (!fs || !fs->contains("vector_store_ids")) return;
-        for (const auto& id : fs->at("vector_store_ids").as_array()) stores.emplace_back(id.as_string());
+        for (const auto& id : fs->at("vector_store_ids").as_array())
+          stores.emplace_back(id.as_string());
       };
       collect(t_.obj.at("tool_resources"));
       if (auto* a = s_.assistants.find(std::string(r_.obj.at("assistant_id").as_string())))
         collect(a->at("tool_resources"));
-      hits = search_vector_stores(s_, stores, query, static_cast<std::size_t>(int_field(spec, "max_num_results", 3)));
+      hits = search_vector_stores(s_, stores, query,
+                                  static_cast<std::size_t>(int_field(spec, "max_num_results", 3)));
     }
     for (const auto& h : hits)
-      results.push_back(json::object{{"file_id", h.file_id}, {"file_name", h.filename}, {"score", std::min(1.0, h.score)}});
-    step_delta(step, {{"index", 0}, {"id", call_id}, {"type", "file_search"}, {"file_search", json::object()}});
+      results.push_back(json::object{
+          {"file_id", h.file_id}, {"file_name", h.filename}, {"score", std::min(1.0, h.score)}});
+    step_delta(
+        step,
+        {{"index", 0}, {"id", call_id}, {"type", "file_search"}, {"file_search", json::object()}});
     step["step_details"].as_object()["tool_calls"] = json::array{json::object{
         {"id", call_id},
         {"type", "file_search"},
-        {"file_search", json::object{{"ranking_options", json::object{{"ranker", "default_2024_08_21"}, {"score_threshold", 0.0}}},
-                                     {"results", results}}}}};
+        {"file_search",
+         json::object{{"ranking_options",
+                       json::object{{"ranker", "default_2024_08_21"}, {"score_threshold", 0.0}}},
+                      {"results", results}}}}};
     complete_step(step, 0);
     // the reply cites every hit with a 【n:i†file】 marker and a file_citation annotation
-    std::string text = string_field(turn, "text", hits.empty() ? "I found nothing about that." : "Here is what I found:");
+    std::string text = string_field(
+        turn, "text", hits.empty() ? "I found nothing about that." : "Here is what I found:");
     json::array annotations;
     for (std::size_t i = 0; i < hits.size(); ++i) {
       std::string snippet = hits[i].text.substr(0, 120);
       if (!snippet.empty()) text += " " + snippet;
-      std::string marker = "\xe3\x80\x90" "4:" + std::to_string(i) + "\xe2\x80\xa0" + hits[i].filename + "\xe3\x80\x91";
+      std::string marker = "\xe3\x80\x90"
+                           "4:" +
+                           std::to_string(i) + "\xe2\x80\xa0" + hits[i].filename + "\xe3\x80\x91";
       std::size_t start = utf8_length(text);
       text += marker;
-      annotations.push_back(json::object{{"type", "file_citation"},
-                                         {"text", marker},
-                                         {"start_index", start},
-                                         {"end_index", start + utf8_length(marker)},
-                                         {"file_citation", json::object{{"file_id", hits[i].file_id}}}});
+      annotations.push_back(
+          json::object{{"type", "file_citation"},
+                       {"text", marker},
+                       {"start_index", start},
+                       {"end_index", start + utf8_length(marker)},
+                       {"file_citation", json::object{{"file_id", hits[i].file_id}}}});
     }
     reply(text, std::move(annotations), turn);
   }
@@ -400,8 +445,9 @@ private:
     std::string incomplete = string_field(turn, "incomplete");
     if (!incomplete.empty()) text = split_chunks(text, 2).front();
     std::string msg_id = s_.new_id("msg_");
-    auto& step = new_step("message_creation",
-                          {{"type", "message_creation"}, {"message_creation", json::object{{"message_id", msg_id}}}});
+    auto& step =
+        new_step("message_creation", {{"type", "message_creation"},
+                                      {"message_creation", json::object{{"message_id", msg_id}}}});
     json::object m;
     m["id"] = msg_id;
     m["object"] = "thread.message";
@@ -420,29 +466,36 @@ private:
     auto& msg = t_.messages.add(msg_id, std::move(m));
     emit_("thread.message.created", msg);
     emit_("thread.message.in_progress", msg);
-    std::vector<std::string> pieces = turn.contains("chunks") ? split_chunks(text, int_field(turn, "chunks", 1))
-                                                              : split_words(text);
+    std::vector<std::string> pieces = turn.contains("chunks")
+                                          ? split_chunks(text, int_field(turn, "chunks", 1))
+                                          : split_words(text);
     for (std::size_t i = 0; i < pieces.size(); ++i) {
       json::object t{{"value", pieces[i]}};
       if (i == 0) t["annotations"] = json::array();
       emit_.delta("thread.message.delta",
                   {{"id", msg_id},
                    {"object", "thread.message.delta"},
-                   {"delta", json::object{{"content", json::array{json::object{{"index", 0}, {"type", "text"}, {"text", t}}}}}}});
+                   {"delta",
+                    json::object{{"content", json::array{json::object{
+                                                 {"index", 0}, {"type", "text"}, {"text", t}}}}}}});
     }
     for (std::size_t i = 0; i < annotations.size(); ++i) {
       json::object a = annotations[i].as_object();
       a["index"] = i;
-      emit_.delta("thread.message.delta",
-                  {{"id", msg_id},
-                   {"object", "thread.message.delta"},
-                   {"delta", json::object{{"content", json::array{json::object{
-                                                          {"index", 0},
-                                                          {"type", "text"},
-                                                          {"text", json::object{{"annotations", json::array{a}}}}}}}}}});
+      emit_.delta(
+          "thread.message.delta",
+          {{"id", msg_id},
+           {"object", "thread.message.delta"},
+           {"delta",
+            json::object{
+                {"content", json::array{json::object{
+                                {"index", 0},
+                                {"type", "text"},
+                                {"text", json::object{{"annotations", json::array{a}}}}}}}}}});
     }
-    msg["content"] = json::array{
-        json::object{{"type", "text"}, {"text", json::object{{"value", text}, {"annotations", std::move(annotations)}}}}};
+    msg["content"] = json::array{json::object{
+        {"type", "text"},
+        {"text", json::object{{"value", text}, {"annotations", std::move(annotations)}}}}};
     std::size_t tokens = word_count(text);
     if (!incomplete.empty()) {
       msg["status"] = "incomplete";
@@ -501,19 +554,23 @@ json::object make_run(state& s, const std::string& thread_id, const json::object
   r["required_action"] = nullptr;
   r["last_error"] = nullptr;
   r["model"] = pick("model", "gpt-4o");
-  std::string instructions = pick("instructions", "").is_string() ? std::string(pick("instructions", "").as_string()) : "";
+  std::string instructions =
+      pick("instructions", "").is_string() ? std::string(pick("instructions", "").as_string()) : "";
   if (auto it = body.find("additional_instructions"); it != body.end() && it->value().is_string())
     instructions += (instructions.empty() ? "" : "\n") + std::string(it->value().as_string());
   r["instructions"] = instructions;
   r["tools"] = pick("tools", json::array());
   auto md = body.find("metadata");
-  r["metadata"] = md == body.end() || md->value().is_null() ? json::value(json::object()) : md->value();
+  r["metadata"] =
+      md == body.end() || md->value().is_null() ? json::value(json::object()) : md->value();
   r["temperature"] = pick("temperature", 1.0);
   r["top_p"] = pick("top_p", 1.0);
   r["max_completion_tokens"] = field_or(body, "max_completion_tokens", nullptr);
   r["max_prompt_tokens"] = field_or(body, "max_prompt_tokens", nullptr);
   json::value trunc = field_or(body, "truncation_strategy", nullptr);
-  r["truncation_strategy"] = trunc.is_null() ? json::value(json::object{{"type", "auto"}, {"last_messages", nullptr}}) : trunc;
+  r["truncation_strategy"] =
+      trunc.is_null() ? json::value(json::object{{"type", "auto"}, {"last_messages", nullptr}})
+                      : trunc;
   r["incomplete_details"] = nullptr;
   r["usage"] = nullptr;
   r["response_format"] = pick("response_format", "auto");
@@ -541,7 +598,8 @@ http_reply stream_reply(std::vector<sse_event> events) {
 http_reply poll_reply(const state& s, const json::object& run) {
   http_reply r = json_reply(run);
   if (is_active(run.at("status").as_string()))
-    r.headers.emplace_back("openai-poll-after-ms", std::to_string(std::max(1, s.options.run_step_ms)));
+    r.headers.emplace_back("openai-poll-after-ms",
+                           std::to_string(std::max(1, s.options.run_step_ms)));
   return r;
 }
 
@@ -554,8 +612,10 @@ http_reply start_run(state& s, request_ctx& ctx, thread_rec& t, const std::strin
     if (is_active(t.runs.items.at(rid).obj.at("status").as_string()))
       throw api_error(400, "Thread " + tid + " already has an active run " + rid + ".");
   json::object run = make_run(s, tid, ctx.body);
-  if (auto it = ctx.body.find("additional_messages"); it != ctx.body.end() && it->value().is_array())
-    for (const auto& m : it->value().get_array()) make_message(s, t, m.as_object(), tid);
+  if (auto it = ctx.body.find("additional_messages");
+      it != ctx.body.end() && it->value().is_array())
+    for (const auto& m : it->value().get_array())
+      make_message(s, t, m.as_object(), tid);
   std::string rid(run.at("id").as_string());
   auto& r = t.runs.add(rid, run_rec{std::move(run), {}, ctx.now, {}, {}, {}});
   if (!wants_stream(ctx.body)) return poll_reply(s, r.obj);
@@ -596,7 +656,8 @@ void state::advance_thread(thread_rec& t, clock_type::time_point now) {
   }
 }
 
-std::vector<sse_event> run_until_pause(state& s, thread_rec& t, run_rec& r, clock_type::time_point) {
+std::vector<sse_event> run_until_pause(state& s, thread_rec& t, run_rec& r,
+                                       clock_type::time_point) {
   std::vector<sse_event> events;
   executor ex(s, t, r, events);
   ex.to_in_progress();
@@ -611,7 +672,8 @@ void register_run_handlers(state& s) {
     return start_run(s, ctx, s.thread(tid), tid, {});
   };
   h["createThreadAndRun"] = [](state& s, request_ctx& ctx) {
-    s.assistant(std::string(ctx.body.at("assistant_id").as_string())); // 404 before creating anything
+    s.assistant(
+        std::string(ctx.body.at("assistant_id").as_string())); // 404 before creating anything
     json::object thread_req;
     if (auto it = ctx.body.find("thread"); it != ctx.body.end() && it->value().is_object())
       thread_req = it->value().get_object();
@@ -620,15 +682,18 @@ void register_run_handlers(state& s) {
     std::string tid = s.new_id("thread_");
     t.obj = {{"id", tid}, {"object", "thread"}, {"created_at", unix_now()}};
     auto md = thread_req.find("metadata");
-    t.obj["metadata"] = md == thread_req.end() || md->value().is_null() ? json::value(json::object()) : md->value();
+    t.obj["metadata"] =
+        md == thread_req.end() || md->value().is_null() ? json::value(json::object()) : md->value();
     json::value res = field_or(thread_req, "tool_resources", nullptr);
     if (res.is_null()) res = field_or(ctx.body, "tool_resources", nullptr);
     t.obj["tool_resources"] = res.is_null() ? json::value(json::object()) : res;
     if (auto it = thread_req.find("messages"); it != thread_req.end() && it->value().is_array())
-      for (const auto& m : it->value().get_array()) make_message(s, t, m.as_object(), tid);
+      for (const auto& m : it->value().get_array())
+        make_message(s, t, m.as_object(), tid);
     auto& stored = s.threads.insert_or_assign(tid, std::move(t)).first->second;
     std::vector<sse_event> events;
-    if (wants_stream(ctx.body)) events.push_back({"thread.created", json::serialize(stored.obj), 0});
+    if (wants_stream(ctx.body))
+      events.push_back({"thread.created", json::serialize(stored.obj), 0});
     return start_run(s, ctx, stored, tid, std::move(events));
   };
   h["getRun"] = [](state& s, request_ctx& ctx) {
@@ -640,7 +705,8 @@ void register_run_handlers(state& s) {
     auto& t = s.thread(ctx.param("thread_id"));
     s.advance_thread(t, ctx.now);
     std::vector<const json::object*> items;
-    for (const auto& id : t.runs.order) items.push_back(&t.runs.items.at(id).obj);
+    for (const auto& id : t.runs.order)
+      items.push_back(&t.runs.items.at(id).obj);
     return list_reply(ctx, items);
   };
   h["modifyRun"] = [](state& s, request_ctx& ctx) {
@@ -671,31 +737,43 @@ void register_run_handlers(state& s) {
     std::string status(r.obj.at("status").as_string());
     if (status != "requires_action")
       throw api_error(400, "Runs in status \"" + status + "\" do not accept tool outputs.");
-    const auto& calls =
-        r.obj.at("required_action").as_object().at("submit_tool_outputs").as_object().at("tool_calls").as_array();
+    const auto& calls = r.obj.at("required_action")
+                            .as_object()
+                            .at("submit_tool_outputs")
+                            .as_object()
+                            .at("tool_calls")
+                            .as_array();
     const auto& outputs = ctx.body.at("tool_outputs").as_array();
     std::vector<std::string> expected, got;
-    for (const auto& c : calls) expected.emplace_back(c.as_object().at("id").as_string());
+    for (const auto& c : calls)
+      expected.emplace_back(c.as_object().at("id").as_string());
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       const auto& o = outputs[i].as_object();
       if (!o.contains("tool_call_id"))
-        throw api_error(400, "Missing required parameter: 'tool_outputs[" + std::to_string(i) + "].tool_call_id'.",
-                        "tool_outputs[" + std::to_string(i) + "].tool_call_id", "missing_required_parameter");
+        throw api_error(
+            400,
+            "Missing required parameter: 'tool_outputs[" + std::to_string(i) + "].tool_call_id'.",
+            "tool_outputs[" + std::to_string(i) + "].tool_call_id", "missing_required_parameter");
       std::string id(o.at("tool_call_id").as_string());
       if (std::find(expected.begin(), expected.end(), id) == expected.end())
-        throw api_error(400, "Invalid 'tool_outputs[" + std::to_string(i) + "].tool_call_id': no tool call with id '" +
-                                 id + "' is waiting for output.",
+        throw api_error(400,
+                        "Invalid 'tool_outputs[" + std::to_string(i) +
+                            "].tool_call_id': no tool call with id '" + id +
+                            "' is waiting for output.",
                         "tool_outputs[" + std::to_string(i) + "].tool_call_id", "invalid_value");
       got.push_back(id);
     }
     auto list = [](const std::vector<std::string>& v) {
       std::string out = "[";
-      for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", '" : "'") + v[i] + "'";
+      for (std::size_t i = 0; i < v.size(); ++i)
+        out += (i ? ", '" : "'") + v[i] + "'";
       return out + "]";
     };
     for (const auto& id : expected)
       if (std::find(got.begin(), got.end(), id) == got.end())
-        throw api_error(400, "Expected tool outputs for call_ids " + list(expected) + ", got " + list(got), "tool_outputs");
+        throw api_error(
+            400, "Expected tool outputs for call_ids " + list(expected) + ", got " + list(got),
+            "tool_outputs");
     // record the outputs on the tool_calls step, which completes
     auto& step = *r.steps.find(r.tool_step_id);
     for (auto& call : step["step_details"].as_object()["tool_calls"].as_array()) {
@@ -705,8 +783,9 @@ void register_run_handlers(state& s) {
         if (oo.at("tool_call_id") != c.at("id")) continue;
         json::value out = field_or(oo, "output", "");
         c["function"].as_object()["output"] = out;
-        r.outputs.push_back(json::object{
-            {"tool_call_id", c.at("id")}, {"name", c["function"].as_object().at("name")}, {"output", out}});
+        r.outputs.push_back(json::object{{"tool_call_id", c.at("id")},
+                                         {"name", c["function"].as_object().at("name")},
+                                         {"output", out}});
       }
     }
     step["status"] = "completed";
@@ -727,7 +806,8 @@ void register_run_handlers(state& s) {
     s.advance_thread(t, ctx.now);
     auto& r = s.run(t, ctx.param("run_id"));
     std::vector<const json::object*> items;
-    for (const auto& id : r.steps.order) items.push_back(&r.steps.items.at(id));
+    for (const auto& id : r.steps.order)
+      items.push_back(&r.steps.items.at(id));
     return list_reply(ctx, items);
   };
   h["getRunStep"] = [](state& s, request_ctx& ctx) {

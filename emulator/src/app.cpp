@@ -24,7 +24,8 @@ json::object error_body(const api_error& e) {
 }
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -50,8 +51,10 @@ std::string text_of_content(const json::value& content) {
       if (!o || !o->contains("text")) continue;
       const auto& t = o->at("text");
       if (!out.empty()) out += "\n";
-      if (t.is_string()) out += t.get_string();
-      else if (t.is_object() && t.as_object().contains("value")) out += t.as_object().at("value").as_string();
+      if (t.is_string())
+        out += t.get_string();
+      else if (t.is_object() && t.as_object().contains("value"))
+        out += t.as_object().at("value").as_string();
     }
   }
   return out;
@@ -63,19 +66,24 @@ void check_metadata(const json::object& body, const std::string& field) {
   const auto& md = it->value().get_object();
   if (md.size() > 16)
     throw api_error(400,
-                    "Invalid '" + field + "': too many properties. Expected an object with at most 16 properties, but got an object with " +
+                    "Invalid '" + field +
+                        "': too many properties. Expected an object with at most 16 properties, "
+                        "but got an object with " +
                         std::to_string(md.size()) + " properties instead.",
                     field, "object_above_max_properties");
   for (const auto& kv : md) {
     if (kv.key().size() > 64)
       throw api_error(400,
-                      "Invalid '" + field + "': string too long. Expected a string with maximum length 64, but got a string with length " +
+                      "Invalid '" + field +
+                          "': string too long. Expected a string with maximum length 64, but got a "
+                          "string with length " +
                           std::to_string(kv.key().size()) + " instead.",
                       field, "string_above_max_length");
     if (kv.value().is_string() && kv.value().get_string().size() > 512)
       throw api_error(400,
                       "Invalid '" + field + "." + std::string(kv.key()) +
-                          "': string too long. Expected a string with maximum length 512, but got a string with length " +
+                          "': string too long. Expected a string with maximum length 512, but got "
+                          "a string with length " +
                           std::to_string(kv.value().get_string().size()) + " instead.",
                       field + "." + std::string(kv.key()), "string_above_max_length");
   }
@@ -88,24 +96,27 @@ http_reply list_reply(const request_ctx& ctx, const std::vector<const json::obje
     const std::string& text = it->second;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
     if (ec != std::errc() || p != text.data() + text.size())
-      throw api_error(400, "Invalid 'limit': expected an integer, but got '" + text + "' instead.", "limit",
-                      "invalid_type");
+      throw api_error(400, "Invalid 'limit': expected an integer, but got '" + text + "' instead.",
+                      "limit", "invalid_type");
     if (limit < 1)
-      throw api_error(400,
-                      "Invalid 'limit': integer below minimum value. Expected a value >= 1, but got " + text +
-                          " instead.",
-                      "limit", "integer_below_min_value");
+      throw api_error(
+          400,
+          "Invalid 'limit': integer below minimum value. Expected a value >= 1, but got " + text +
+              " instead.",
+          "limit", "integer_below_min_value");
     if (limit > 100)
-      throw api_error(400,
-                      "Invalid 'limit': integer above maximum value. Expected a value <= 100, but got " + text +
-                          " instead.",
-                      "limit", "integer_above_max_value");
+      throw api_error(
+          400,
+          "Invalid 'limit': integer above maximum value. Expected a value <= 100, but got " + text +
+              " instead.",
+          "limit", "integer_above_max_value");
   }
   bool desc = true;
   if (auto it = q.find("order"); it != q.end()) {
     if (it->second != "asc" && it->second != "desc")
-      throw api_error(400, "Invalid value: '" + it->second + "'. Supported values are: 'asc' and 'desc'.", "order",
-                      "invalid_value");
+      throw api_error(
+          400, "Invalid value: '" + it->second + "'. Supported values are: 'asc' and 'desc'.",
+          "order", "invalid_value");
     desc = it->second == "desc";
   }
   std::vector<const json::object*> ordered(items);
@@ -131,7 +142,8 @@ http_reply list_reply(const request_ctx& ctx, const std::vector<const json::obje
     bool from_end = q.contains("before") && !q.contains("after");
     std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(limit), end - begin);
     std::size_t first = from_end ? end - n : begin;
-    for (std::size_t i = first; i < first + n; ++i) data.push_back(*ordered[i]);
+    for (std::size_t i = first; i < first + n; ++i)
+      data.push_back(*ordered[i]);
     has_more = from_end ? first > begin : first + n < end;
   }
   json::object page;
@@ -142,14 +154,16 @@ http_reply list_reply(const request_ctx& ctx, const std::vector<const json::obje
   page["data"] = std::move(data);
   // the service's key order: object, data, first_id, last_id, has_more
   json::object ordered_page;
-  for (const char* k : {"object", "data", "first_id", "last_id", "has_more"}) ordered_page[k] = page[k];
+  for (const char* k : {"object", "data", "first_id", "last_id", "has_more"})
+    ordered_page[k] = page[k];
   return json_reply(std::move(ordered_page));
 }
 
 // ---------- state ----------
 
 state::state(app_options o)
-    : options(std::move(o)), schemas(json::parse(spec_schemas_json()).as_object().at("schemas").as_object()),
+    : options(std::move(o)),
+      schemas(json::parse(spec_schemas_json()).as_object().at("schemas").as_object()),
       rng(std::random_device{}()) {
   auto doc = json::parse(spec_schemas_json()).as_object();
   for (const auto& op : doc.at("operations").as_array()) {
@@ -170,7 +184,8 @@ state::state(app_options o)
 }
 
 std::string state::new_id(std::string_view prefix) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static constexpr char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   std::string id(prefix);
   // random, and unique through the counter (splitmix64 spreads it over all characters)
   std::uint64_t b = ++counter + 0x9E3779B97F4A7C15ull * (rng() | 1);
@@ -229,7 +244,8 @@ vector_store_rec& state::vector_store(const std::string& id) {
 namespace {
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -279,14 +295,14 @@ void parse_multipart(request_ctx& ctx, const std::string& content_type) {
 }
 
 json::object fault_error_body(unsigned status) {
-  api_error e(status, "The server had an error while processing your request. Sorry about that!", std::nullopt,
-              std::nullopt, "server_error");
+  api_error e(status, "The server had an error while processing your request. Sorry about that!",
+              std::nullopt, std::nullopt, "server_error");
   if (status == 429) {
     e = api_error(429, "Rate limit reached for requests. Please try again in 1s.", std::nullopt,
                   std::string("rate_limit_exceeded"), "requests");
   } else if (status == 503) {
-    e = api_error(503, "The engine is currently overloaded, please try again later.", std::nullopt, std::nullopt,
-                  "server_error");
+    e = api_error(503, "The engine is currently overloaded, please try again later.", std::nullopt,
+                  std::nullopt, "server_error");
   } else if (status < 500) {
     e = api_error(status, "Injected fault.", std::nullopt, std::nullopt, "invalid_request_error");
   }
@@ -299,20 +315,28 @@ fault_spec parse_fault(const json::value& v) {
   if (!v.is_object()) throw api_error(400, "A fault must be an object.", "faults");
   const auto& o = v.as_object();
   fault_spec f;
-  if (auto it = o.find("status"); it != o.end()) f.status = static_cast<unsigned>(it->value().to_number<int>());
+  if (auto it = o.find("status"); it != o.end())
+    f.status = static_cast<unsigned>(it->value().to_number<int>());
   if (auto it = o.find("headers"); it != o.end() && it->value().is_object())
     for (const auto& kv : it->value().as_object())
-      f.headers.emplace_back(std::string(kv.key()),
-                             kv.value().is_string() ? std::string(kv.value().as_string()) : json::serialize(kv.value()));
+      f.headers.emplace_back(std::string(kv.key()), kv.value().is_string()
+                                                        ? std::string(kv.value().as_string())
+                                                        : json::serialize(kv.value()));
   if (auto it = o.find("body"); it != o.end())
-    f.body = it->value().is_string() ? std::string(it->value().as_string()) : json::serialize(it->value());
+    f.body = it->value().is_string() ? std::string(it->value().as_string())
+                                     : json::serialize(it->value());
   if (auto it = o.find("delay_ms"); it != o.end()) f.delay_ms = it->value().to_number<int>();
   if (auto it = o.find("cut"); it != o.end()) {
     f.cut = it->value().as_string();
     if (f.cut != "before_headers" && f.cut != "mid_body" && f.cut != "mid_stream")
-      throw api_error(400, "Invalid value: '" + f.cut + "'. Supported values are: 'before_headers', 'mid_body', and 'mid_stream'.", "cut", "invalid_value");
+      throw api_error(
+          400,
+          "Invalid value: '" + f.cut +
+              "'. Supported values are: 'before_headers', 'mid_body', and 'mid_stream'.",
+          "cut", "invalid_value");
   }
-  if (auto it = o.find("after_events"); it != o.end()) f.after_events = it->value().to_number<int>();
+  if (auto it = o.find("after_events"); it != o.end())
+    f.after_events = it->value().to_number<int>();
   if (auto it = o.find("malformed_chunk"); it != o.end()) f.malformed_chunk = it->value().as_bool();
   if (auto it = o.find("method"); it != o.end()) f.method = it->value().as_string();
   if (auto it = o.find("path_contains"); it != o.end()) f.path_contains = it->value().as_string();
@@ -379,20 +403,25 @@ http_reply app::impl::dispatch(const http_request& req, const std::string& path,
   if (!s.options.api_key.empty()) {
     std::string auth = req.header("authorization");
     if (auth.empty())
-      throw api_error(401,
-                      "You didn't provide an API key. You need to provide your API key in an Authorization header "
-                      "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank "
-                      "username) if you're accessing the API from your browser and are prompted for a username and "
-                      "password. You can obtain an API key from https://platform.openai.com/account/api-keys.");
+      throw api_error(
+          401,
+          "You didn't provide an API key. You need to provide your API key in an Authorization "
+          "header "
+          "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with "
+          "blank "
+          "username) if you're accessing the API from your browser and are prompted for a username "
+          "and "
+          "password. You can obtain an API key from https://platform.openai.com/account/api-keys.");
     if (auth != "Bearer " + s.options.api_key) {
       std::string given = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : auth;
       std::string shown = given.size() > 8 ? given.substr(0, 3) + std::string("*", 1) + "*****" +
                                                  given.substr(given.size() - 4)
                                            : given;
-      throw api_error(401,
-                      "Incorrect API key provided: " + shown +
-                          ". You can find your API key at https://platform.openai.com/account/api-keys.",
-                      std::nullopt, std::string("invalid_api_key"));
+      throw api_error(
+          401,
+          "Incorrect API key provided: " + shown +
+              ". You can find your API key at https://platform.openai.com/account/api-keys.",
+          std::nullopt, std::string("invalid_api_key"));
     }
   }
   // route
@@ -411,8 +440,10 @@ http_reply app::impl::dispatch(const http_request& req, const std::string& path,
     bool match = true;
     for (std::size_t i = 0; i < segs.size() && match; ++i) {
       const auto& pat = candidate.segments[i];
-      if (pat.front() == '{') p[pat.substr(1, pat.size() - 2)] = segs[i];
-      else match = pat == segs[i];
+      if (pat.front() == '{')
+        p[pat.substr(1, pat.size() - 2)] = segs[i];
+      else
+        match = pat == segs[i];
     }
     if (!match) continue;
     path_known = true;
@@ -433,12 +464,14 @@ http_reply app::impl::dispatch(const http_request& req, const std::string& path,
     std::string beta = req.header("openai-beta");
     if (beta.find("assistants=v2") == std::string::npos) {
       if (beta.find("assistants=v1") != std::string::npos)
-        throw api_error(400,
-                        "The v1 Assistants API has been deprecated. Please try again by setting the header "
-                        "'OpenAI-Beta: assistants=v2'.",
-                        std::nullopt, std::string("invalid_beta"));
+        throw api_error(
+            400,
+            "The v1 Assistants API has been deprecated. Please try again by setting the header "
+            "'OpenAI-Beta: assistants=v2'.",
+            std::nullopt, std::string("invalid_beta"));
       throw api_error(400,
-                      "You must provide the 'OpenAI-Beta' header to access the Assistants API. Please try again by "
+                      "You must provide the 'OpenAI-Beta' header to access the Assistants API. "
+                      "Please try again by "
                       "setting the header 'OpenAI-Beta: assistants=v2'.",
                       std::nullopt, std::string("invalid_beta"));
     }
@@ -454,24 +487,30 @@ http_reply app::impl::dispatch(const http_request& req, const std::string& path,
       try {
         body = json::parse(req.body);
       } catch (const std::exception&) {
-        throw api_error(400,
-                        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
-                        "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
-                        "valid JSON. If you have trouble figuring out how to fix this, please contact us through our "
-                        "help center at help.openai.com.)");
+        throw api_error(400, "We could not parse the JSON body of your request. (HINT: This likely "
+                             "means you aren't using "
+                             "your HTTP library correctly. The OpenAI API expects a JSON payload, "
+                             "but what was sent was not "
+                             "valid JSON. If you have trouble figuring out how to fix this, please "
+                             "contact us through our "
+                             "help center at help.openai.com.)");
       }
       if (!body.is_object())
-        throw api_error(400, "Invalid type for 'body': expected an object, but got " + json_type_phrase(body) +
-                                 " instead.", std::nullopt, std::string("invalid_type"));
+        throw api_error(400,
+                        "Invalid type for 'body': expected an object, but got " +
+                            json_type_phrase(body) + " instead.",
+                        std::nullopt, std::string("invalid_type"));
       ctx.body = std::move(body.as_object());
     }
     if (auto err = s.schemas.validate(op->request_schema, ctx.body))
-      throw api_error(400, err->message, err->param.empty() ? std::nullopt : std::optional<std::string>(err->param),
+      throw api_error(400, err->message,
+                      err->param.empty() ? std::nullopt : std::optional<std::string>(err->param),
                       err->code);
     meta.body_valid = true;
   }
   auto handler = s.handlers.find(op->operation_id);
-  if (handler == s.handlers.end()) throw api_error(404, "Invalid URL (" + req.method + " /v1" + path + ")");
+  if (handler == s.handlers.end())
+    throw api_error(404, "Invalid URL (" + req.method + " /v1" + path + ")");
   std::lock_guard lock(s.mutex);
   return handler->second(s, ctx);
 }
@@ -502,7 +541,8 @@ http_reply app::handle(const http_request& req) {
         auto& faults = impl_->s.faults;
         for (auto it = faults.begin(); it != faults.end(); ++it) {
           if (!it->method.empty() && it->method != req.method) continue;
-          if (!it->path_contains.empty() && path.find(it->path_contains) == std::string::npos) continue;
+          if (!it->path_contains.empty() && path.find(it->path_contains) == std::string::npos)
+            continue;
           fault = *it;
           if (--it->count <= 0) faults.erase(it);
           break;
@@ -518,23 +558,26 @@ http_reply app::handle(const http_request& req) {
   } catch (const api_error& e) {
     reply = json_reply(error_body(e), e.status);
   } catch (const std::exception& e) {
-    reply = json_reply(error_body(api_error(500, std::string("Internal emulator error: ") + e.what(), std::nullopt,
-                                            std::nullopt, "server_error")),
-                       500);
+    reply =
+        json_reply(error_body(api_error(500, std::string("Internal emulator error: ") + e.what(),
+                                        std::nullopt, std::nullopt, "server_error")),
+                   500);
   }
   reply.operation_id = meta.operation_id;
   reply.body_valid = meta.body_valid;
   reply.fault = fault;
   if (fault)
-    for (const auto& h : fault->headers) reply.headers.push_back(h);
+    for (const auto& h : fault->headers)
+      reply.headers.push_back(h);
   {
     std::lock_guard lock(impl_->s.mutex);
     reply.headers.emplace_back("x-request-id", impl_->s.request_id());
   }
   reply.headers.emplace_back("openai-version", "2020-10-01");
-  reply.headers.emplace_back(
-      "openai-processing-ms",
-      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - started).count()));
+  reply.headers.emplace_back("openai-processing-ms",
+                             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                clock_type::now() - started)
+                                                .count()));
   return reply;
 }
 

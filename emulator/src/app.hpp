@@ -19,8 +19,8 @@ namespace json = boost::json;
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
 struct http_request {
-  std::string method;                  // "GET", "POST", "DELETE"
-  std::string path;                    // decoded path, e.g. "/v1/threads/thread_1/runs"
+  std::string method;                         // "GET", "POST", "DELETE"
+  std::string path;                           // decoded path, e.g. "/v1/threads/thread_1/runs"
   std::map<std::string, std::string> query;   // decoded query parameters
   std::map<std::string, std::string> headers; // lower-case names
   std::string body;
@@ -33,13 +33,13 @@ struct http_request {
 
 // A fault the HTTP layer applies to one response (see emulator/README.md, "Faults").
 struct fault_spec {
-  unsigned status = 0;        // answer this status (with the service's error body) instead
-  header_list headers;        // extra headers on the response
+  unsigned status = 0;             // answer this status (with the service's error body) instead
+  header_list headers;             // extra headers on the response
   std::optional<std::string> body; // replaces the error body
-  int delay_ms = 0;           // wait before sending the response headers
-  std::string cut;            // "", "before_headers", "mid_body", "mid_stream"
-  int after_events = 1;       // mid_stream: events sent before the cut
-  bool malformed_chunk = false; // send a chunk with an invalid size line, then close
+  int delay_ms = 0;                // wait before sending the response headers
+  std::string cut;                 // "", "before_headers", "mid_body", "mid_stream"
+  int after_events = 1;            // mid_stream: events sent before the cut
+  bool malformed_chunk = false;    // send a chunk with an invalid size line, then close
   // queued faults only: which requests they apply to, and how many times
   std::string method;
   std::string path_contains;
@@ -57,7 +57,7 @@ struct http_reply {
   std::string content_type = "application/json";
   header_list headers;
   std::string body;
-  bool stream = false;            // text/event-stream with `events`
+  bool stream = false; // text/event-stream with `events`
   std::vector<sse_event> events;
   std::optional<fault_spec> fault;
   // for the request log
@@ -66,10 +66,10 @@ struct http_reply {
 };
 
 struct app_options {
-  std::string api_key;      // empty: no authentication
-  int run_step_ms = 20;     // a polled run moves one lifecycle step per this many ms
+  std::string api_key;         // empty: no authentication
+  int run_step_ms = 20;        // a polled run moves one lifecycle step per this many ms
   int file_processing_ms = 30; // vector store files stay in_progress this long
-  int stream_delay_ms = 0;  // default delay between streamed deltas
+  int stream_delay_ms = 0;     // default delay between streamed deltas
 };
 
 class app {

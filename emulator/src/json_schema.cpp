@@ -73,7 +73,8 @@ std::string supported_list(const json::array& values) {
 std::string number_text(double d) {
   if (std::floor(d) == d && std::fabs(d) < 1e15) return std::to_string(static_cast<long long>(d));
   std::string s = std::to_string(d);
-  while (!s.empty() && s.back() == '0') s.pop_back();
+  while (!s.empty() && s.back() == '0')
+    s.pop_back();
   return s;
 }
 
@@ -107,14 +108,16 @@ const json::value& schema_set::resolve(const json::value& schema) const {
   return *s;
 }
 
-std::optional<schema_error> schema_set::validate(std::string_view name, const json::value& value) const {
+std::optional<schema_error> schema_set::validate(std::string_view name,
+                                                 const json::value& value) const {
   auto it = schemas_.find(name);
   if (it == schemas_.end()) return std::nullopt;
   return check(it->value(), value, "", 0);
 }
 
-std::optional<schema_error> schema_set::check_union(const json::array& branches, const json::value& v,
-                                                    const std::string& path, int depth) const {
+std::optional<schema_error> schema_set::check_union(const json::array& branches,
+                                                    const json::value& v, const std::string& path,
+                                                    int depth) const {
   std::vector<schema_error> errors;
   std::vector<const json::object*> resolved;
   for (const auto& b : branches) {
@@ -125,7 +128,8 @@ std::optional<schema_error> schema_set::check_union(const json::array& branches,
   }
   // Tagged unions without a discriminator: pick the branch whose `type` enum names the value's
   // `type`, or say which `type` values exist.
-  if (const auto* obj = v.if_object(); obj && obj->contains("type") && obj->at("type").is_string()) {
+  if (const auto* obj = v.if_object();
+      obj && obj->contains("type") && obj->at("type").is_string()) {
     json::array all_types;
     bool tagged = false;
     for (std::size_t i = 0; i < resolved.size(); ++i) {
@@ -144,8 +148,8 @@ std::optional<schema_error> schema_set::check_union(const json::array& branches,
     }
     if (tagged && !all_types.empty())
       return schema_error{join_path(path, "type"),
-                          "Invalid value: " + quoted(obj->at("type")) + ". Supported values are: " +
-                              supported_list(all_types) + ".",
+                          "Invalid value: " + quoted(obj->at("type")) +
+                              ". Supported values are: " + supported_list(all_types) + ".",
                           "invalid_value"};
   }
   // Otherwise the most specific complaint from a branch of the right JSON type.
@@ -164,10 +168,12 @@ std::optional<schema_error> schema_set::check_union(const json::array& branches,
     }
   }
   std::string list;
-  for (std::size_t i = 0; i < expected.size(); ++i) list += (i ? " or " : "") + expected[i];
+  for (std::size_t i = 0; i < expected.size(); ++i)
+    list += (i ? " or " : "") + expected[i];
   if (expected.size() <= 1) return errors.front();
-  return schema_error{path, "Invalid type for '" + path + "': expected one of " + list + ", but got " +
-                                json_type_phrase(v) + " instead.",
+  return schema_error{path,
+                      "Invalid type for '" + path + "': expected one of " + list + ", but got " +
+                          json_type_phrase(v) + " instead.",
                       "invalid_type"};
 }
 
@@ -183,17 +189,19 @@ std::optional<schema_error> schema_set::check(const json::value& schema_in, cons
     std::string_view type = t->value().as_string();
     if (!type_matches(type, v))
       return schema_error{path,
-                          "Invalid type for '" + shown + "': expected " + type_phrase(type) + ", but got " +
-                              json_type_phrase(v) + " instead.",
+                          "Invalid type for '" + shown + "': expected " + type_phrase(type) +
+                              ", but got " + json_type_phrase(v) + " instead.",
                           "invalid_type"};
   }
   if (auto e = s->find("enum"); e != s->end()) {
     const auto& values = e->value().as_array();
     bool ok = false;
-    for (const auto& x : values) ok = ok || x == v;
+    for (const auto& x : values)
+      ok = ok || x == v;
     if (!ok)
       return schema_error{path,
-                          "Invalid value: " + quoted(v) + ". Supported values are: " + supported_list(values) + ".",
+                          "Invalid value: " + quoted(v) +
+                              ". Supported values are: " + supported_list(values) + ".",
                           "invalid_value"};
   }
   for (const char* key : {"anyOf", "oneOf"}) {
@@ -209,9 +217,10 @@ std::optional<schema_error> schema_set::check(const json::value& schema_in, cons
       auto max = m->value().to_number<std::int64_t>();
       if (static_cast<std::int64_t>(str->size()) > max)
         return schema_error{path,
-                            "Invalid '" + shown + "': string too long. Expected a string with maximum length " +
-                                std::to_string(max) + ", but got a string with length " + std::to_string(str->size()) +
-                                " instead.",
+                            "Invalid '" + shown +
+                                "': string too long. Expected a string with maximum length " +
+                                std::to_string(max) + ", but got a string with length " +
+                                std::to_string(str->size()) + " instead.",
                             "string_above_max_length"};
     }
   }
@@ -219,29 +228,35 @@ std::optional<schema_error> schema_set::check(const json::value& schema_in, cons
     double d = as_number(v);
     const char* kind = is_integral(v) && v.is_double() == false ? "integer" : "decimal";
     if (auto m = s->find("minimum"); m != s->end() && d < as_number(m->value()))
-      return schema_error{path,
-                          "Invalid '" + shown + "': " + kind + " below minimum value. Expected a value >= " +
-                              number_text(as_number(m->value())) + ", but got " + number_text(d) + " instead.",
-                          std::string(kind) + "_below_min_value"};
+      return schema_error{
+          path,
+          "Invalid '" + shown + "': " + kind + " below minimum value. Expected a value >= " +
+              number_text(as_number(m->value())) + ", but got " + number_text(d) + " instead.",
+          std::string(kind) + "_below_min_value"};
     if (auto m = s->find("maximum"); m != s->end() && d > as_number(m->value()))
-      return schema_error{path,
-                          "Invalid '" + shown + "': " + kind + " above maximum value. Expected a value <= " +
-                              number_text(as_number(m->value())) + ", but got " + number_text(d) + " instead.",
-                          std::string(kind) + "_above_max_value"};
+      return schema_error{
+          path,
+          "Invalid '" + shown + "': " + kind + " above maximum value. Expected a value <= " +
+              number_text(as_number(m->value())) + ", but got " + number_text(d) + " instead.",
+          std::string(kind) + "_above_max_value"};
   }
   if (const auto* arr = v.if_array()) {
-    if (auto m = s->find("maxItems"); m != s->end() && arr->size() > m->value().to_number<std::uint64_t>())
-      return schema_error{path,
-                          "Invalid '" + shown + "': array too long. Expected an array with maximum length " +
-                              std::to_string(m->value().to_number<std::uint64_t>()) + ", but got an array with length " +
-                              std::to_string(arr->size()) + " instead.",
-                          "array_above_max_length"};
-    if (auto m = s->find("minItems"); m != s->end() && arr->size() < m->value().to_number<std::uint64_t>())
-      return schema_error{path,
-                          "Invalid '" + shown + "': empty array. Expected an array with minimum length " +
-                              std::to_string(m->value().to_number<std::uint64_t>()) + ", but got an array with length " +
-                              std::to_string(arr->size()) + " instead.",
-                          "empty_array"};
+    if (auto m = s->find("maxItems");
+        m != s->end() && arr->size() > m->value().to_number<std::uint64_t>())
+      return schema_error{
+          path,
+          "Invalid '" + shown + "': array too long. Expected an array with maximum length " +
+              std::to_string(m->value().to_number<std::uint64_t>()) +
+              ", but got an array with length " + std::to_string(arr->size()) + " instead.",
+          "array_above_max_length"};
+    if (auto m = s->find("minItems");
+        m != s->end() && arr->size() < m->value().to_number<std::uint64_t>())
+      return schema_error{
+          path,
+          "Invalid '" + shown + "': empty array. Expected an array with minimum length " +
+              std::to_string(m->value().to_number<std::uint64_t>()) +
+              ", but got an array with length " + std::to_string(arr->size()) + " instead.",
+          "empty_array"};
     if (auto items = s->find("items"); items != s->end())
       for (std::size_t i = 0; i < arr->size(); ++i)
         if (auto err = check(items->value(), (*arr)[i], index_path(path, i), depth + 1)) return err;
@@ -251,11 +266,14 @@ std::optional<schema_error> schema_set::check(const json::value& schema_in, cons
       for (const auto& name : r->value().as_array())
         if (!obj->contains(name.as_string()))
           return schema_error{join_path(path, name.as_string()),
-                              "Missing required parameter: '" + join_path(path, name.as_string()) + "'.",
+                              "Missing required parameter: '" + join_path(path, name.as_string()) +
+                                  "'.",
                               "missing_required_parameter"};
-    if (auto m = s->find("maxProperties"); m != s->end() && obj->size() > m->value().to_number<std::uint64_t>())
+    if (auto m = s->find("maxProperties");
+        m != s->end() && obj->size() > m->value().to_number<std::uint64_t>())
       return schema_error{path,
-                          "Invalid '" + shown + "': too many properties. Expected an object with at most " +
+                          "Invalid '" + shown +
+                              "': too many properties. Expected an object with at most " +
                               std::to_string(m->value().to_number<std::uint64_t>()) +
                               " properties, but got an object with " + std::to_string(obj->size()) +
                               " properties instead.",

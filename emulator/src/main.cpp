@@ -3,15 +3,16 @@
 #include "server.hpp"
 
 #include <cstdlib>
-#include <iostream>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <string>
 
 namespace {
 
 const char* usage =
-    "usage: coassist-emulator [--listen HOST:PORT] [--api-key KEY] [--tls-cert FILE --tls-key FILE]\n"
+    "usage: coassist-emulator [--listen HOST:PORT] [--api-key KEY] [--tls-cert FILE --tls-key "
+    "FILE]\n"
     "                         [--tls-self-signed DIR] [--log-requests FILE]\n"
     "       extra: [--log-bodies] [--threads N] [--run-step-ms MS] [--file-processing-ms MS]\n"
     "              [--stream-delay-ms MS]\n";
@@ -52,7 +53,8 @@ int main(int argc, char** argv) {
         auto colon = v.rfind(':');
         if (colon == std::string::npos) throw std::runtime_error("--listen expects HOST:PORT");
         server.host = v.substr(0, colon);
-        if (server.host.size() >= 2 && server.host.front() == '[') server.host = server.host.substr(1, server.host.size() - 2);
+        if (server.host.size() >= 2 && server.host.front() == '[')
+          server.host = server.host.substr(1, server.host.size() - 2);
         int port = to_int("--listen", v.substr(colon + 1));
         if (port > 65535) throw std::runtime_error("--listen: bad port");
         server.port = static_cast<unsigned short>(port);
@@ -83,7 +85,8 @@ int main(int argc, char** argv) {
         throw std::runtime_error("unknown option " + arg);
       }
     }
-    if (const char* env = std::getenv("COASSIST_EMULATOR_LOG_BODIES"); env && *env && std::string(env) != "0")
+    if (const char* env = std::getenv("COASSIST_EMULATOR_LOG_BODIES");
+        env && *env && std::string(env) != "0")
       server.log_bodies = true;
     if (!self_signed_dir.empty()) {
       auto [cert, key] = emu::make_self_signed(self_signed_dir);
@@ -91,7 +94,8 @@ int main(int argc, char** argv) {
       server.cert_pem = std::move(cert);
       server.key_pem = std::move(key);
     } else if (!cert_file.empty() || !key_file.empty()) {
-      if (cert_file.empty() || key_file.empty()) throw std::runtime_error("--tls-cert and --tls-key go together");
+      if (cert_file.empty() || key_file.empty())
+        throw std::runtime_error("--tls-cert and --tls-key go together");
       server.tls = true;
       server.cert_pem = read_file(cert_file);
       server.key_pem = read_file(key_file);

@@ -59,7 +59,8 @@ http_request convert(const http::request<http::string_body>& req) {
       std::string_view pair = query.substr(0, amp);
       auto eq = pair.find('=');
       std::string key = percent_decode(pair.substr(0, eq), true);
-      std::string value = eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1), true);
+      std::string value =
+          eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1), true);
       if (!key.empty()) in.query[key] = value;
       if (amp == std::string_view::npos) break;
       query.remove_prefix(amp + 1);
@@ -67,7 +68,8 @@ http_request convert(const http::request<http::string_body>& req) {
   }
   for (const auto& f : req) {
     std::string name(f.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     in.headers[name] = std::string(f.value());
   }
   in.body = req.body();
@@ -77,10 +79,12 @@ http_request convert(const http::request<http::string_body>& req) {
 void log_request(shared_ctx& ctx, const http_request& in, const http_reply& out) {
   if (ctx.options.log_path.empty()) return;
   json::object line;
-  line["time"] = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  line["time"] =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   line["method"] = in.method;
   line["path"] = in.path;
-  line["operationId"] = out.operation_id.empty() ? json::value(nullptr) : json::value(out.operation_id);
+  line["operationId"] =
+      out.operation_id.empty() ? json::value(nullptr) : json::value(out.operation_id);
   line["status"] = out.status;
   line["body_valid"] = out.body_valid ? json::value(*out.body_valid) : json::value(nullptr);
   line["stream"] = out.stream;
@@ -88,7 +92,8 @@ void log_request(shared_ctx& ctx, const http_request& in, const http_reply& out)
   if (ctx.options.log_bodies) {
     if (out.stream) {
       json::array events;
-      for (const auto& e : out.events) events.push_back(json::object{{"event", e.name}, {"data", e.data}});
+      for (const auto& e : out.events)
+        events.push_back(json::object{{"event", e.name}, {"data", e.data}});
       line["events"] = std::move(events);
     } else if (out.content_type == "application/json") {
       json::error_code ec;
@@ -102,7 +107,9 @@ void log_request(shared_ctx& ctx, const http_request& in, const http_reply& out)
   ctx.log.flush();
 }
 
-template <class Stream> auto& lowest(Stream& s) { return beast::get_lowest_layer(s); }
+template <class Stream> auto& lowest(Stream& s) {
+  return beast::get_lowest_layer(s);
+}
 
 net::awaitable<void> sleep_ms(int ms) {
   if (ms <= 0) co_return;
@@ -112,16 +119,17 @@ net::awaitable<void> sleep_ms(int ms) {
   co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
 }
 
-template <class Stream>
-net::awaitable<bool> write_raw(Stream& stream, const std::string& bytes) {
+template <class Stream> net::awaitable<bool> write_raw(Stream& stream, const std::string& bytes) {
   beast::error_code ec;
-  co_await net::async_write(stream, net::buffer(bytes), net::redirect_error(net::use_awaitable, ec));
+  co_await net::async_write(stream, net::buffer(bytes),
+                            net::redirect_error(net::use_awaitable, ec));
   co_return !ec;
 }
 
 // Writes one reply; returns false when the connection must be closed afterwards.
 template <class Stream>
-net::awaitable<bool> write_reply(Stream& stream, const http_reply& out, bool keep_alive, unsigned version) {
+net::awaitable<bool> write_reply(Stream& stream, const http_reply& out, bool keep_alive,
+                                 unsigned version) {
   const fault_spec* fault = out.fault ? &*out.fault : nullptr;
   lowest(stream).expires_after(std::chrono::seconds(120));
   if (fault) co_await sleep_ms(fault->delay_ms);
@@ -131,11 +139,13 @@ net::awaitable<bool> write_reply(Stream& stream, const http_reply& out, bool kee
     http::response<http::string_body> res{static_cast<http::status>(out.status), version};
     res.set(http::field::server, "coassist-emulator");
     res.set(http::field::content_type, out.content_type);
-    for (const auto& [k, v] : out.headers) res.set(k, v);
+    for (const auto& [k, v] : out.headers)
+      res.set(k, v);
     res.keep_alive(keep_alive);
     res.body() = out.body;
     res.prepare_payload();
-    if (fault && (fault->cut == "mid_body" || fault->cut == "mid_stream" || fault->malformed_chunk)) {
+    if (fault &&
+        (fault->cut == "mid_body" || fault->cut == "mid_stream" || fault->malformed_chunk)) {
       std::ostringstream os;
       os << res.base();
       std::string head = os.str();
@@ -156,7 +166,8 @@ net::awaitable<bool> write_reply(Stream& stream, const http_reply& out, bool kee
   res.set(http::field::server, "coassist-emulator");
   res.set(http::field::content_type, out.content_type);
   res.set(http::field::cache_control, "no-cache");
-  for (const auto& [k, v] : out.headers) res.set(k, v);
+  for (const auto& [k, v] : out.headers)
+    res.set(k, v);
   res.keep_alive(keep_alive);
   res.chunked(true);
   http::response_serializer<http::empty_body> sr{res};
@@ -165,16 +176,20 @@ net::awaitable<bool> write_reply(Stream& stream, const http_reply& out, bool kee
   for (std::size_t i = 0; i < out.events.size(); ++i) {
     const auto& e = out.events[i];
     if (fault && static_cast<int>(i) == fault->after_events) {
-      if (fault->malformed_chunk) co_await write_raw(stream, std::string("zz\r\nevent: broken\r\n"));
-      if (fault->malformed_chunk || fault->cut == "mid_stream" || fault->cut == "mid_body") co_return false;
+      if (fault->malformed_chunk)
+        co_await write_raw(stream, std::string("zz\r\nevent: broken\r\n"));
+      if (fault->malformed_chunk || fault->cut == "mid_stream" || fault->cut == "mid_body")
+        co_return false;
     }
     co_await sleep_ms(e.delay_ms);
     std::string text = "event: " + e.name + "\ndata: " + e.data + "\n\n";
     // one chunk per event, written (flushed) before the next one is produced
-    co_await net::async_write(stream, http::make_chunk(net::buffer(text)), net::redirect_error(net::use_awaitable, ec));
+    co_await net::async_write(stream, http::make_chunk(net::buffer(text)),
+                              net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return false;
   }
-  co_await net::async_write(stream, http::make_chunk_last(), net::redirect_error(net::use_awaitable, ec));
+  co_await net::async_write(stream, http::make_chunk_last(),
+                            net::redirect_error(net::use_awaitable, ec));
   co_return !ec && keep_alive;
 }
 
@@ -186,7 +201,8 @@ template <class Stream> net::awaitable<void> serve(Stream& stream, shared_ctx& c
     parser.header_limit(64 * 1024);
     lowest(stream).expires_after(std::chrono::seconds(300));
     beast::error_code ec;
-    co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    co_await http::async_read_header(stream, buffer, parser,
+                                     net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return;
     if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       http::response<http::empty_body> cont{http::status::continue_, 11};
@@ -197,7 +213,8 @@ template <class Stream> net::awaitable<void> serve(Stream& stream, shared_ctx& c
     if (ec) {
       if (ec == http::error::body_limit) {
         http::response<http::string_body> res{http::status::payload_too_large, 11};
-        res.body() = R"({"error":{"message":"Request body too large.","type":"invalid_request_error","param":null,"code":null}})";
+        res.body() =
+            R"({"error":{"message":"Request body too large.","type":"invalid_request_error","param":null,"code":null}})";
         res.prepare_payload();
         co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
       }
@@ -222,26 +239,30 @@ net::awaitable<void> tls_session(tcp::socket socket, net::ssl::context& tls, sha
   beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), tls);
   beast::error_code ec;
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
-  co_await stream.async_handshake(net::ssl::stream_base::server, net::redirect_error(net::use_awaitable, ec));
+  co_await stream.async_handshake(net::ssl::stream_base::server,
+                                  net::redirect_error(net::use_awaitable, ec));
   if (ec) co_return;
   co_await serve(stream, ctx);
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
   co_await stream.async_shutdown(net::redirect_error(net::use_awaitable, ec));
 }
 
-net::awaitable<void> accept_loop(tcp::acceptor& acceptor, net::io_context& ioc, net::ssl::context* tls,
-                                 shared_ctx& ctx) {
+net::awaitable<void> accept_loop(tcp::acceptor& acceptor, net::io_context& ioc,
+                                 net::ssl::context* tls, shared_ctx& ctx) {
   for (;;) {
     beast::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(net::make_strand(ioc), net::redirect_error(net::use_awaitable, ec));
+    tcp::socket socket = co_await acceptor.async_accept(
+        net::make_strand(ioc), net::redirect_error(net::use_awaitable, ec));
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec); // every event is its own segment, at once
     auto ex = socket.get_executor();
-    if (tls) net::co_spawn(ex, tls_session(std::move(socket), *tls, ctx), net::detached);
-    else net::co_spawn(ex, plain_session(std::move(socket), ctx), net::detached);
+    if (tls)
+      net::co_spawn(ex, tls_session(std::move(socket), *tls, ctx), net::detached);
+    else
+      net::co_spawn(ex, plain_session(std::move(socket), ctx), net::detached);
   }
 }
 
@@ -283,14 +304,15 @@ int run_server(const server_options& options, app& application) {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    std::cerr << "coassist-emulator: cannot listen on " << options.host << ":" << options.port << ": " << ec.message()
-              << "\n";
+    std::cerr << "coassist-emulator: cannot listen on " << options.host << ":" << options.port
+              << ": " << ec.message() << "\n";
     return 2;
   }
   auto local = acceptor.local_endpoint();
-  std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string();
-  std::cout << "listening on " << (options.tls ? "https" : "http") << "://" << host << ":" << local.port() << "/v1"
-            << std::endl; // endl flushes: tests wait for this line
+  std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]"
+                                             : local.address().to_string();
+  std::cout << "listening on " << (options.tls ? "https" : "http") << "://" << host << ":"
+            << local.port() << "/v1" << std::endl; // endl flushes: tests wait for this line
 
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const beast::error_code&, int) {
@@ -299,9 +321,11 @@ int run_server(const server_options& options, app& application) {
   });
   net::co_spawn(ioc, accept_loop(acceptor, ioc, tls.get(), ctx), net::detached);
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
+  for (int i = 1; i < threads; ++i)
+    pool.emplace_back([&] { ioc.run(); });
   ioc.run();
-  for (auto& t : pool) t.join();
+  for (auto& t : pool)
+    t.join();
   return 0;
 }
 

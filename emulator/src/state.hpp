@@ -21,10 +21,12 @@ using clock_type = std::chrono::steady_clock;
 
 // An error reply in the service's shape: {"error": {"message", "type", "param", "code"}}.
 struct api_error : std::exception {
-  api_error(unsigned status_, std::string message_, std::optional<std::string> param_ = std::nullopt,
-            std::optional<std::string> code_ = std::nullopt, std::string type_ = "invalid_request_error")
-      : status(status_), message(std::move(message_)), param(std::move(param_)), code(std::move(code_)),
-        type(std::move(type_)) {}
+  api_error(unsigned status_, std::string message_,
+            std::optional<std::string> param_ = std::nullopt,
+            std::optional<std::string> code_ = std::nullopt,
+            std::string type_ = "invalid_request_error")
+      : status(status_), message(std::move(message_)), param(std::move(param_)),
+        code(std::move(code_)), type(std::move(type_)) {}
   const char* what() const noexcept override { return message.c_str(); }
   unsigned status;
   std::string message;
@@ -109,7 +111,8 @@ struct request_ctx {
   const http_request& req;
   std::unordered_map<std::string, std::string> params; // path parameters
   json::object body;                                   // parsed JSON (or multipart fields)
-  std::unordered_map<std::string, std::pair<std::string, std::string>> files; // multipart: field -> (filename, bytes)
+  std::unordered_map<std::string, std::pair<std::string, std::string>>
+      files; // multipart: field -> (filename, bytes)
   clock_type::time_point now;
 
   const std::string& param(const std::string& name) const { return params.at(name); }
@@ -157,7 +160,8 @@ struct state {
 std::int64_t unix_now();
 http_reply json_reply(json::object body, unsigned status = 200);
 // list endpoint pagination: limit/order/after/before over items in creation order
-http_reply list_reply(const request_ctx& ctx, const std::vector<const json::object*>& items_in_creation_order);
+http_reply list_reply(const request_ctx& ctx,
+                      const std::vector<const json::object*>& items_in_creation_order);
 void check_metadata(const json::object& body, const std::string& field = "metadata");
 json::value field_or(const json::object& body, std::string_view key, json::value fallback);
 std::string text_of_content(const json::value& content); // a message's text parts joined
@@ -168,8 +172,10 @@ void register_run_handlers(state& s);
 void register_file_handlers(state& s);
 
 // runs (api_runs.cpp): start a run, and run it until it pauses; returns the events it produced
-json::object make_message(state& s, thread_rec& t, const json::object& req, const std::string& thread_id);
-std::vector<sse_event> run_until_pause(state& s, thread_rec& t, run_rec& r, clock_type::time_point now);
+json::object make_message(state& s, thread_rec& t, const json::object& req,
+                          const std::string& thread_id);
+std::vector<sse_event> run_until_pause(state& s, thread_rec& t, run_rec& r,
+                                       clock_type::time_point now);
 // file search (api_files.cpp): ranked chunks over a vector store
 struct search_hit {
   std::string file_id, filename, text;

@@ -50,8 +50,11 @@ cert_ptr make_cert(EVP_PKEY* key, EVP_PKEY* signer, X509* issuer, const char* cn
   X509_gmtime_adj(X509_getm_notAfter(x.get()), 60L * 60 * 24 * 30);
   X509_set_pubkey(x.get(), key);
   X509_NAME* name = X509_get_subject_name(x.get());
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("coassist-emulator"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("coassist-emulator"), -1, -1,
+                             0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn),
+                             -1, -1, 0);
   X509* issuer_cert = issuer ? issuer : x.get();
   X509_set_issuer_name(x.get(), X509_get_subject_name(issuer_cert));
   if (ca) {
@@ -79,7 +82,8 @@ std::string pem_of(X509* cert) {
 
 std::string pem_of(EVP_PKEY* key) {
   bio_ptr bio(BIO_new(BIO_s_mem()));
-  check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1, "PEM_write_bio_PrivateKey");
+  check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1,
+        "PEM_write_bio_PrivateKey");
   char* data = nullptr;
   long n = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<std::size_t>(n));
@@ -100,12 +104,14 @@ std::pair<std::string, std::string> make_self_signed(const std::string& dir) {
   check(ca_key && server_key, "EVP_EC_gen");
   cert_ptr ca = make_cert(ca_key.get(), ca_key.get(), nullptr, "coassist-emulator test CA", true);
   cert_ptr server = make_cert(server_key.get(), ca_key.get(), ca.get(), "localhost", false);
-  std::string ca_pem = pem_of(ca.get()), server_pem = pem_of(server.get()), key_pem = pem_of(server_key.get());
+  std::string ca_pem = pem_of(ca.get()), server_pem = pem_of(server.get()),
+              key_pem = pem_of(server_key.get());
   std::filesystem::path d(dir);
   write_file(d / "ca.pem", ca_pem);
   write_file(d / "server.pem", server_pem + ca_pem);
   write_file(d / "server.key", key_pem);
-  std::filesystem::permissions(d / "server.key", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::permissions(d / "server.key", std::filesystem::perms::owner_read |
+                                                     std::filesystem::perms::owner_write);
   return {server_pem + ca_pem, key_pem};
 }
 
