@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end tests of the `coassist` command-line tool against coassist-emulator.
 
-usage: cli_test.py CLI EMULATOR CASE   (CASE: operations, group_verb, exit_codes, stream, help)
+usage: cli_test.py CLI EMULATOR CASE   (CASE: one of CASES at the end)
 
 Every child process runs under a deadline; servers listen on 127.0.0.1 port 0 and are stopped
 when the case ends, whatever happens.
@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 CLI, EMULATOR, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
 API_KEY = "sk-cli-test-secret-4711"
@@ -602,6 +603,79 @@ def case_stream():
         srv.close()
 
 
+def post(base, path, body):
+    req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
+    with opener.open(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def case_stream_timing():
+    """Events are printed as they arrive; a stalled stream hits --timeout (exit 3)."""
+    emu = Emulator()
+    b = emu.base_url
+    try:
+        aid = ok(["assistants", "create", "--model", "gpt-4o"], b, "assistant").get("id", "")
+        tid = ok(["threads", "create"], b, "thread").get("id", "")
+        post(b, "/_emulator/scripts", {"thread_id": tid, "turns": [
+            {"text": "one two three four", "chunks": 4, "delay_ms": 400}]})
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+        env.update(OPENAI_API_KEY=API_KEY, OPENAI_BASE_URL=b)
+        proc = subprocess.Popen([CLI, "runs", "create", "--thread-id", tid, "--assistant-id", aid,
+                                 "--stream"], stdout=subprocess.PIPE, env=env,
+                                stdin=subprocess.DEVNULL)
+        try:
+            sel = selectors.DefaultSelector()
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            check(bool(sel.select(timeout=10)), "a first event line within 10 s")
+            first = json.loads(proc.stdout.readline())
+            check(first.get("event") == "thread.run.created", f"first line: {first}")
+            # the four deltas take 1.6 s: the first line came before the process ended
+            check(proc.poll() is None, "the first event is printed while the stream goes on")
+            rest = proc.communicate(timeout=20)[0]
+            check(proc.returncode == 0 and rest.decode().splitlines()[-1].startswith(
+                '{"event":"done"'), "the stream then completes")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+        # a stream that stalls longer than --timeout between events
+        tid = ok(["threads", "create"], b, "thread").get("id", "")
+        post(b, "/_emulator/scripts", {"thread_id": tid, "turns": [
+            {"text": "slow words here", "chunks": 3, "delay_ms": 3000}]})
+        t0 = time.monotonic()
+        r = cli(["runs", "create", "--thread-id", tid, "--assistant-id", aid, "--stream",
+                 "--timeout", "1"], b)
+        took = time.monotonic() - t0
+        names = [l["event"] for l in r.lines()]
+        check(r.rc == 3 and r.error().get("kind") == "timeout" and
+              "thread.message.delta" not in names and took < 2.9,
+              f"a stalled stream times out after ~1 s ({took:.2f} s): {r}")
+    finally:
+        emu.close()
+
+
+def case_tls():
+    """--ca-file trusts the emulator's self-signed CA; without it the TLS handshake fails."""
+    tmp = tempfile.mkdtemp(prefix="coassist-cli-tls-")
+    emu = Emulator("--tls-self-signed", tmp)
+    try:
+        b = emu.base_url
+        check(b.startswith("https://"), f"a TLS emulator: {b}")
+        ok(["assistants", "list", "--ca-file", os.path.join(tmp, "ca.pem")], b, "list")
+        host = b.replace("127.0.0.1", "localhost")
+        ok(["assistants", "list", "--ca-file", os.path.join(tmp, "ca.pem")], host, "list")
+        r = cli(["assistants", "list", "--max-retries", "0"], b)
+        check(r.rc == 3 and r.error().get("kind") == "connection",
+              f"an untrusted certificate is a connection error: {r}")
+        r = cli(["assistants", "list", "--ca-file", os.path.join(tmp, "missing.pem")], b)
+        check(r.rc == 2, f"an unreadable --ca-file is a usage error: {r}")
+    finally:
+        emu.close()
+
+
 def case_help():
     r = cli(["--help"])
     text = r.out.decode()
@@ -621,7 +695,8 @@ def case_help():
 
 
 CASES = {"operations": case_operations, "group_verb": case_group_verb,
-         "exit_codes": case_exit_codes, "stream": case_stream, "help": case_help}
+         "exit_codes": case_exit_codes, "stream": case_stream,
+         "stream_timing": case_stream_timing, "tls": case_tls, "help": case_help}
 
 if __name__ == "__main__":
     t0 = time.monotonic()
