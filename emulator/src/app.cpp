@@ -186,17 +186,14 @@ state::state(app_options o)
 std::string state::new_id(std::string_view prefix) {
   static constexpr char alphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  // 24 random characters (~143 bits): each 64-bit draw yields 10 characters
   std::string id(prefix);
-  // random, and unique through the counter (splitmix64 spreads it over all characters)
-  std::uint64_t b = ++counter + 0x9E3779B97F4A7C15ull * (rng() | 1);
-  b = (b ^ (b >> 30)) * 0xBF58476D1CE4E5B9ull;
-  b = (b ^ (b >> 27)) * 0x94D049BB133111EBull;
-  b ^= b >> 31;
-  std::uint64_t a = rng() ^ counter;
+  ++counter;
+  std::uint64_t pool = 0;
   for (int i = 0; i < 24; ++i) {
-    std::uint64_t& src = i < 14 ? a : b;
-    id += alphabet[src % 62];
-    src /= 62;
+    if (i % 10 == 0) pool = rng();
+    id += alphabet[pool % 62];
+    pool /= 62;
   }
   return id;
 }
