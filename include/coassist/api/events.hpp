@@ -155,7 +155,7 @@ struct thread_message_incomplete_event {
 // Occurs when an error occurs.
 struct error_event {
   static constexpr std::string_view name{"error"};
-  api::error data;
+  api::error_object data;
 };
 
 // Occurs when a stream ends.

@@ -94,7 +94,7 @@ struct delete_message_response;
 struct delete_thread_response;
 struct delete_vector_store_file_response;
 struct delete_vector_store_response;
-struct error;
+struct error_object;
 struct error_response;
 struct list_assistants_response;
 struct open_ai_file;
@@ -1274,7 +1274,7 @@ struct delete_vector_store_response {
   static constexpr bool coassist_model = true;
 };
 
-struct error {
+struct error_object {
   nullable<std::string> code;
   std::string message;
   nullable<std::string> param;
@@ -1285,7 +1285,7 @@ struct error {
 };
 
 struct error_response {
-  api::error error;
+  api::error_object error;
   json::object extra;        // fields the spec does not know, kept for re-encoding
   std::uint64_t missing = 0; // bit i: required field i was absent when decoded
   static constexpr bool coassist_model = true;
@@ -2947,8 +2947,8 @@ COASSIST_DECL json::value encode(const delete_vector_store_file_response& x);
 COASSIST_DECL void decode(const json::value& v, delete_vector_store_response& out,
                           const detail::path_node& at);
 COASSIST_DECL json::value encode(const delete_vector_store_response& x);
-COASSIST_DECL void decode(const json::value& v, error& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const error& x);
+COASSIST_DECL void decode(const json::value& v, error_object& out, const detail::path_node& at);
+COASSIST_DECL json::value encode(const error_object& x);
 COASSIST_DECL void decode(const json::value& v, error_response& out, const detail::path_node& at);
 COASSIST_DECL json::value encode(const error_response& x);
 COASSIST_DECL void decode(const json::value& v, list_assistants_response& out,

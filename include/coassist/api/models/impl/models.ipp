@@ -1806,7 +1806,7 @@ COASSIST_DECL json::value encode(const delete_vector_store_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, error& out, const detail::path_node& at) {
+COASSIST_DECL void decode(const json::value& v, error_object& out, const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1817,7 +1817,7 @@ COASSIST_DECL void decode(const json::value& v, error& out, const detail::path_n
   static constexpr std::array<std::string_view, 4> known{"code", "message", "param", "type"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const error& x) {
+COASSIST_DECL json::value encode(const error_object& x) {
   json::object o;
   detail::write_field(o, "code", x.code, x.missing, 0);
   detail::write_field(o, "message", x.message, x.missing, 1);
