@@ -523,7 +523,14 @@ http_reply app::handle(const http_request& req) {
       throw api_error(404, "Invalid URL (" + req.method + " " + path + ")");
     path = path.substr(3);
     if (path.rfind("/_emulator/", 0) == 0) {
-      reply = impl_->control(req, path);
+      try {
+        reply = impl_->control(req, path);
+      } catch (const api_error&) {
+        throw;
+      } catch (const std::exception& e) {
+        // a script or fault of the wrong shape is the caller's mistake
+        throw api_error(400, std::string("Invalid emulator request: ") + e.what());
+      }
     } else {
       if (std::string h = req.header("x-emulator-fault"); !h.empty()) {
         try {

@@ -323,3 +323,17 @@ TEST_CASE("vector store search ranks by terms and honours attribute filters", "[
   CHECK(store.at("file_counts").at("completed") == 2);
   CHECK(store.at("status") == "completed");
 }
+
+TEST_CASE("malformed scripts and faults are 400, not server errors", "[unit]") {
+  client c;
+  auto t = id(c.ok("POST", "/threads", "{}"));
+  c.error("POST", "/_emulator/scripts", R"({"thread_id":")" + t + R"(","turns":"no"})", 400);
+  c.error("POST", "/_emulator/scripts", R"({"fault":{"status":"x"}})", 400);
+  c.error("POST", "/_emulator/scripts", R"({"fault":{"cut":"sideways"}})", 400);
+  c.error("POST", "/_emulator/scripts", R"({"thread_id":"thread_none","turns":[]})", 404);
+  emu::http_request r;
+  r.method = "GET";
+  r.path = "/v1/files";
+  r.headers["x-emulator-fault"] = "not json";
+  CHECK(c.app.handle(r).status == 400);
+}
