@@ -9,6 +9,7 @@ when the case ends, whatever happens.
 import json
 import os
 import selectors
+import signal
 import socket
 import subprocess
 import sys
@@ -636,6 +637,28 @@ def case_stream_timing():
             rest = proc.communicate(timeout=20)[0]
             check(proc.returncode == 0 and rest.decode().splitlines()[-1].startswith(
                 '{"event":"done"'), "the stream then completes")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+        # Ctrl-C in the middle of a stream: the tool stops at once with 128 + SIGINT
+        tid = ok(["threads", "create"], b, "thread").get("id", "")
+        post(b, "/_emulator/scripts", {"thread_id": tid, "turns": [
+            {"text": "a b c d e f", "chunks": 6, "delay_ms": 2000}]})
+        proc = subprocess.Popen([CLI, "runs", "create", "--thread-id", tid, "--assistant-id", aid,
+                                 "--stream"], stdout=subprocess.PIPE, env=env,
+                                stdin=subprocess.DEVNULL)
+        try:
+            sel = selectors.DefaultSelector()
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            check(bool(sel.select(timeout=10)), "a first event line within 10 s")
+            proc.stdout.readline()
+            t0 = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=10)
+            check(proc.returncode == 128 + signal.SIGINT and time.monotonic() - t0 < 1.5,
+                  f"SIGINT stops a stream: exit {proc.returncode}")
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -8,6 +8,7 @@
 #include <coassist/sse/parser.hpp>
 #include <coassist/stream/accumulator.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <optional>
@@ -295,9 +296,17 @@ int main(int argc, char** argv) {
     if (!out) return report_usage("cannot write --output " + inv.output_path);
   }
 
+  // Ctrl-C / SIGTERM: stop at once (an open stream's connection is closed), exit 128 + signal.
   int rc = exit_transport;
-  asio::co_spawn(io, run(*c, inv, out), [&rc](std::exception_ptr ep, int code) {
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&rc, &io](std::error_code ec, int signal_number) {
+    if (ec) return;
+    rc = 128 + signal_number;
+    io.stop();
+  });
+  asio::co_spawn(io, run(*c, inv, out), [&rc, &signals](std::exception_ptr ep, int code) {
     rc = ep ? report(error_info_of(ep)) : code;
+    signals.cancel();
   });
   io.run();
 
