@@ -444,6 +444,21 @@ private:
   void reply(std::string text, json::array annotations, const json::object& turn) {
     std::string incomplete = string_field(turn, "incomplete");
     if (!incomplete.empty()) text = split_chunks(text, 2).front();
+    // the run's max_completion_tokens cuts the reply (a token is a word here)
+    if (const auto& max = r_.obj.at("max_completion_tokens");
+        max.is_number() && incomplete.empty()) {
+      auto limit =
+          static_cast<std::size_t>(std::max<std::int64_t>(1, max.to_number<std::int64_t>()));
+      if (word_count(text) > limit) {
+        auto words = split_words(text);
+        words.resize(limit);
+        std::string cut;
+        for (const auto& w : words)
+          cut += w;
+        text = cut;
+        incomplete = "max_completion_tokens";
+      }
+    }
     std::string msg_id = s_.new_id("msg_");
     auto& step =
         new_step("message_creation", {{"type", "message_creation"},

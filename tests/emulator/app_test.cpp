@@ -337,3 +337,25 @@ TEST_CASE("malformed scripts and faults are 400, not server errors", "[unit]") {
   r.headers["x-emulator-fault"] = "not json";
   CHECK(c.app.handle(r).status == 400);
 }
+
+TEST_CASE("max_completion_tokens cuts the reply and the run ends incomplete", "[unit]") {
+  client c;
+  auto a = id(c.ok("POST", "/assistants", R"({"model":"m"})"));
+  std::string words;
+  for (int i = 0; i < 300; ++i)
+    words += " w";
+  auto t = id(
+      c.ok("POST", "/threads", R"({"messages":[{"role":"user","content":")" + words + R"("}]})"));
+  // the spec's minimum is 256
+  c.error("POST", "/threads/" + t + "/runs",
+          R"({"assistant_id":")" + a + R"(","max_completion_tokens":3})", 400);
+  auto r = c.call("POST", "/threads/" + t + "/runs",
+                  R"({"assistant_id":")" + a + R"(","stream":true,"max_completion_tokens":256})");
+  REQUIRE(r.events.size() > 2);
+  auto names = event_names(r);
+  CHECK(std::find(names.begin(), names.end(), "thread.message.incomplete") != names.end());
+  auto run = parse(r.events[r.events.size() - 2].data);
+  CHECK(run.at("status") == "incomplete");
+  CHECK(run.at("incomplete_details").at("reason") == "max_completion_tokens");
+  CHECK(run.at("usage").at("completion_tokens") == 256);
+}
