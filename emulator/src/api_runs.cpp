@@ -417,6 +417,9 @@ private:
          json::object{{"ranking_options",
                        json::object{{"ranker", "default_2024_08_21"}, {"score_threshold", 0.0}}},
                       {"results", results}}}}};
+    auto& texts = r_.search_texts[std::string(step.at("id").as_string())];
+    for (const auto& h : hits)
+      texts.push_back(h.text);
     complete_step(step, 0);
     // the reply cites every hit with a 【n:i†file】 marker and a file_citation annotation
     std::string text = string_field(
@@ -632,7 +635,10 @@ http_reply start_run(state& s, request_ctx& ctx, thread_rec& t, const std::strin
     for (const auto& m : it->value().get_array())
       make_message(s, t, m.as_object(), tid);
   std::string rid(run.at("id").as_string());
-  auto& r = t.runs.add(rid, run_rec{std::move(run), {}, ctx.now, {}, {}, {}});
+  run_rec fresh;
+  fresh.obj = std::move(run);
+  fresh.phase_start = ctx.now;
+  auto& r = t.runs.add(rid, std::move(fresh));
   if (!wants_stream(ctx.body)) return poll_reply(s, r.obj);
   executor ex(s, t, r, events);
   events.push_back({"thread.run.created", json::serialize(r.obj), 0});
@@ -679,6 +685,31 @@ std::vector<sse_event> run_until_pause(state& s, thread_rec& t, run_rec& r,
   ex.invoke();
   return events;
 }
+
+namespace {
+
+// a step as shown, with file_search result contents when the request asks for them
+json::object with_includes(const request_ctx& ctx, const run_rec& r, const json::object& step) {
+  bool wanted = false;
+  for (const auto& [key, value] : ctx.req.query)
+    wanted = wanted || (key.rfind("include", 0) == 0 &&
+                        value.find("file_search.results") != std::string::npos);
+  auto texts = r.search_texts.find(std::string(step.at("id").as_string()));
+  if (!wanted || texts == r.search_texts.end()) return step;
+  json::object out = step;
+  auto& calls = out["step_details"].as_object()["tool_calls"].as_array();
+  for (auto& call : calls) {
+    auto& c = call.as_object();
+    if (c.at("type") != "file_search") continue;
+    auto& results = c["file_search"].as_object()["results"].as_array();
+    for (std::size_t i = 0; i < results.size() && i < texts->second.size(); ++i)
+      results[i].as_object()["content"] =
+          json::array{json::object{{"type", "text"}, {"text", texts->second[i]}}};
+  }
+  return out;
+}
+
+} // namespace
 
 void register_run_handlers(state& s) {
   auto& h = s.handlers;
@@ -820,9 +851,12 @@ void register_run_handlers(state& s) {
     auto& t = s.thread(ctx.param("thread_id"));
     s.advance_thread(t, ctx.now);
     auto& r = s.run(t, ctx.param("run_id"));
-    std::vector<const json::object*> items;
+    std::vector<json::object> shown;
     for (const auto& id : r.steps.order)
-      items.push_back(&r.steps.items.at(id));
+      shown.push_back(with_includes(ctx, r, r.steps.items.at(id)));
+    std::vector<const json::object*> items;
+    for (const auto& st : shown)
+      items.push_back(&st);
     return list_reply(ctx, items);
   };
   h["getRunStep"] = [](state& s, request_ctx& ctx) {
@@ -830,7 +864,7 @@ void register_run_handlers(state& s) {
     s.advance_thread(t, ctx.now);
     auto& r = s.run(t, ctx.param("run_id"));
     const auto& id = ctx.param("step_id");
-    if (auto* st = r.steps.find(id)) return json_reply(*st);
+    if (auto* st = r.steps.find(id)) return json_reply(with_includes(ctx, r, *st));
     throw api_error(404, "No run step found with id '" + id + "'.");
   };
 }

@@ -64,6 +64,9 @@ struct run_rec {
   std::string tool_step_id;           // the tool_calls step waiting for outputs
   json::array outputs;                // the outputs submitted so far: {tool_call_id, output, name}
   std::optional<json::object> next_turn; // a turn chosen for the next model invocation
+  // file_search result texts by step id, shown only with
+  // include[]=step_details.tool_calls[*].file_search.results[*].content
+  std::unordered_map<std::string, std::vector<std::string>> search_texts;
 };
 
 struct thread_rec {

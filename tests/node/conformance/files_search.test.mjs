@@ -88,4 +88,9 @@ test('the file_search tool cites what it found', async () => {
   assert.equal(fs.file_search.results[0].file_id, cite.file_citation.file_id);
   assert.ok(bread);
   assert.equal([...text.value].slice(cite.start_index, cite.end_index).join(''), cite.text);
+  assert.equal(fs.file_search.results[0].content, undefined);
+  const withContent = await c.beta.threads.runs.steps.retrieve(steps.data[0].id, {
+    thread_id: thread.id, run_id: run.id, include: ['step_details.tool_calls[*].file_search.results[*].content'],
+  });
+  assert.match(withContent.step_details.tool_calls[0].file_search.results[0].content[0].text, /yeast/);
 });
