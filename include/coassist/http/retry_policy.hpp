@@ -106,8 +106,9 @@ COASSIST_DECL bool parse_time_of_day(std::string_view s, int& seconds) {
 //   IMF-fixdate  "Sun, 06 Nov 1994 08:49:37 GMT"
 //   rfc850-date  "Sunday, 06-Nov-94 08:49:37 GMT" (two-digit year: within 50 years of 1970+)
 //   asctime-date "Sun Nov  6 08:49:37 1994"
-COASSIST_DECL std::optional<std::chrono::system_clock::time_point>
-parse_http_date(std::string_view s) {
+using seconds_time_point = std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds>;
+
+COASSIST_DECL std::optional<seconds_time_point> parse_http_date(std::string_view s) {
   s = trim_ows(s);
   int day = 0, month = 0, year = 0, tod = 0;
   auto comma = s.find(',');
@@ -138,9 +139,8 @@ parse_http_date(std::string_view s) {
   static constexpr int days_in_month[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (day < 1 || day > days_in_month[month - 1]) return std::nullopt;
   auto days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  return std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::seconds(days * 86400 + tod)));
+  // whole seconds: a nanosecond system_clock time_point would overflow after the year 2262
+  return seconds_time_point(std::chrono::seconds(days * 86400 + tod));
 }
 
 } // namespace detail
@@ -158,8 +158,10 @@ retry_after(const fields& h, std::chrono::system_clock::time_point now,
       if (auto seconds = detail::parse_decimal(*v)) {
         ms = *seconds * 1000.0;
       } else if (auto date = detail::parse_http_date(*v)) {
-        ms = static_cast<double>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(*date - now).count());
+        // in milliseconds: years up to 9999 fit, unlike system_clock's nanoseconds
+        auto diff = std::chrono::time_point_cast<std::chrono::milliseconds>(*date) -
+                    std::chrono::time_point_cast<std::chrono::milliseconds>(now);
+        ms = static_cast<double>(diff.count());
       }
     }
   }
