@@ -78,7 +78,9 @@ std::error_code parse(std::string_view bytes, const std::vector<std::size_t>& si
     pos += n;
     p.feed(chunk);
     while (auto ev = p.next(ec)) {
-      if (ev->data.size() + ev->type.size() > l.max_event_size) std::abort();
+      // the limit counts the bytes of the `event` field, not the default name "message"
+      std::size_t type_size = ev->type == "message" ? 0 : ev->type.size();
+      if (ev->data.size() + type_size > l.max_event_size) std::abort();
       events.push_back({std::string(ev->type), std::string(ev->data), std::string(ev->id)});
       if (!acc) continue;
       std::string_view name = ev->type;
