@@ -620,3 +620,87 @@ TEST_CASE("fault: error messages never carry the API key", "[integration]") {
   CHECK(what.find("SECRET123") == std::string::npos);
   CHECK(what.find("127.0.0.1:" + std::to_string(srv.port())) != std::string::npos);
 }
+
+TEST_CASE("fault: async_open retries a 503 before handing out the stream", "[integration]") {
+  fault_server srv([](peer& p, int i) {
+    p.read_request();
+    if (i == 0)
+      p.send("HTTP/1.1 503 Unavailable\r\nretry-after-ms: 10\r\nContent-Length: 3\r\nConnection: "
+             "close\r\n\r\nbad");
+    else
+      p.send(
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n");
+    p.wait_for_close();
+  });
+  auto opts = fast_options();
+  opts.retry.max_retries = 1;
+  asio::io_context io;
+  net::http_client client(io.get_executor(), opts);
+  std::string body;
+  auto task = [&]() -> asio::awaitable<int> {
+    net::request req;
+    req.url = urls::url(srv.url("/events"));
+    auto s = co_await client.open(req);
+    CHECK(s.status() == 200);
+    body = co_await s.async_read_all(asio::use_awaitable);
+    CHECK(s.done());
+    co_return 0;
+  };
+  run(io, task());
+  CHECK(body == "abcdef");
+  CHECK(srv.accepted() == 2);
+}
+
+TEST_CASE("fault: waiting for a pool slot is bounded by the overall deadline", "[integration]") {
+  fault_server srv([](peer& p, int) {
+    p.read_request();
+    p.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+    p.wait_for_close();
+  });
+  auto opts = fast_options();
+  opts.max_connections_per_origin = 1;
+  asio::io_context io;
+  net::http_client client(io.get_executor(), opts);
+  net::diagnostics d;
+  std::error_code ec2;
+  auto task = [&]() -> asio::awaitable<int> {
+    net::request req;
+    req.url = urls::url(srv.url("/held"));
+    auto held = co_await client.open(req); // holds the only connection
+    net::request_options ro;
+    ro.overall_timeout = 300ms;
+    ro.diag = &d;
+    auto [ec, r] =
+        co_await client.async_send(req, ro, asio::experimental::as_tuple(asio::use_awaitable));
+    ec2 = ec;
+    co_return 0;
+  };
+  run(io, task());
+  CHECK(ec2 == net::error::deadline_exceeded);
+  CHECK(d.stage == net::stage::timeout);
+  CHECK(srv.accepted() == 1);
+}
+
+TEST_CASE("fault: a stream may outlive its client", "[integration]") {
+  fault_server srv([](peer& p, int) {
+    p.read_request();
+    p.send("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabc");
+    p.send("def");
+    p.wait_for_close();
+  });
+  asio::io_context io;
+  std::string body;
+  auto task = [&]() -> asio::awaitable<int> {
+    net::response_stream s;
+    {
+      net::http_client client(io.get_executor(), fast_options());
+      net::request req;
+      req.url = urls::url(srv.url("/x"));
+      s = co_await client.open(req);
+    }
+    body = co_await s.async_read_all(asio::use_awaitable);
+    co_return 0;
+  };
+  run(io, task());
+  CHECK(body == "abcdef");
+}
