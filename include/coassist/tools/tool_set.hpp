@@ -350,8 +350,6 @@ public:
   /// the order of `calls`. `calls` must stay alive until this completes (it does when awaited).
   asio::awaitable<std::vector<tool_output>> dispatch(std::span<const tool_call> calls,
                                                      dispatch_options options = {}) const {
-    // (g++ 12 at -O0: a co_return before the first co_await here never completed the co_spawn
-    // that awaited it; asking for the executor first avoids that)
     auto ex = co_await asio::this_coro::executor;
     if (calls.empty()) co_return std::vector<tool_output>{};
     auto b = std::make_shared<batch>(ex, calls, make_environment(options));
