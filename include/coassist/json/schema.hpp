@@ -42,7 +42,9 @@ namespace detail {
 
 template <class T> struct unsupported_field_type {
   static_assert(always_false<T>,
-                "coassist::reflect: unsupported field type T (see 'with T = ...' below). "
+                "coassist::reflect: unsupported field type T (the compiler's 'required from ... "
+                "[with T = ...]' "
+                "lines name it). "
                 "Supported: bool, integers, float, double, std::string, named enums, "
                 "std::optional, std::vector, std::map<std::string, T>, plain aggregate structs.");
 };
