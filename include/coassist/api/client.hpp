@@ -36,17 +36,17 @@ namespace coassist {
 
 // The arguments of one operation call, before encoding.
 struct call_args {
-  std::vector<std::pair<std::string, std::string>> path;  // path parameters by name
-  std::vector<std::pair<std::string, std::string>> query; // query parameters, in order
-  std::optional<json::value> body;                        // an application/json body
+  std::vector<std::pair<std::string, std::string>> path{};  // path parameters by name
+  std::vector<std::pair<std::string, std::string>> query{}; // query parameters, in order
+  std::optional<json::value> body{};                        // an application/json body
   // A streamed body (multipart uploads) and its content type; used instead of `body`.
-  std::shared_ptr<net::body_source> body_stream;
-  std::string content_type;
+  std::shared_ptr<net::body_source> body_stream{};
+  std::string content_type{};
   bool event_stream = false; // ask for text/event-stream
 
   using params = std::vector<std::pair<std::string, std::string>>;
   static call_args make(params path = {}, std::optional<json::value> body = {}, params query = {}) {
-    call_args a;
+    call_args a{};
     a.path = std::move(path);
     a.body = std::move(body);
     a.query = std::move(query);

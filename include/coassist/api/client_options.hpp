@@ -62,19 +62,19 @@ struct response_info {
 // Per-request overrides.
 struct request_options {
   // The overall deadline of this call (all retries together); replaces the client's.
-  std::optional<std::chrono::milliseconds> timeout;
-  std::optional<int> max_retries;
+  std::optional<std::chrono::milliseconds> timeout{};
+  std::optional<int> max_retries{};
   // Added or replaced headers; a header with std::nullopt is removed (even one the library adds,
   // except Host and Content-Length).
-  std::vector<std::pair<std::string, std::optional<std::string>>> extra_headers;
+  std::vector<std::pair<std::string, std::optional<std::string>>> extra_headers{};
   // Added to the query string.
-  std::vector<std::pair<std::string, std::string>> extra_query;
+  std::vector<std::pair<std::string, std::string>> extra_query{};
   // Merged into the JSON body (top level; these win over the typed request's fields).
-  json::object extra_body;
+  json::object extra_body{};
   // Sent as Idempotency-Key on this request. Without one, every non-GET request gets a fresh
   // random key, kept the same across its retries, so a server that honours it never applies a
   // retried POST twice.
-  std::optional<std::string> idempotency_key;
+  std::optional<std::string> idempotency_key{};
   // When set, receives status, headers and request id of the final response. Must outlive the call.
   response_info* info = nullptr;
 };

@@ -16,16 +16,16 @@
 namespace coassist {
 
 struct list_params {
-  std::optional<int> limit;
-  std::optional<std::string> order; // "asc" or "desc"
-  std::optional<std::string> after;
-  std::optional<std::string> before;
+  std::optional<int> limit{};
+  std::optional<std::string> order{}; // "asc" or "desc"
+  std::optional<std::string> after{};
+  std::optional<std::string> before{};
   // Operation-specific filters (`run_id` for messages, `purpose` for files, `filter` for vector
   // store files, `include[]` for run steps...), sent as they are.
-  std::vector<std::pair<std::string, std::string>> extra;
+  std::vector<std::pair<std::string, std::string>> extra{};
 
   std::vector<std::pair<std::string, std::string>> to_query() const {
-    std::vector<std::pair<std::string, std::string>> q;
+    std::vector<std::pair<std::string, std::string>> q{};
     if (limit) q.emplace_back("limit", std::to_string(*limit));
     if (order) q.emplace_back("order", *order);
     if (after) q.emplace_back("after", *after);
@@ -51,8 +51,8 @@ public:
     while (pos_ >= page_.data.size()) {
       if (started_ && !page_.has_more) co_return std::nullopt;
       if (started_) {
-        if (page_.data.empty()) co_return std::nullopt; // has_more with no item: nothing to follow
-        params_.after = cursor_of(page_.data.back());
+        if (cursor_.empty()) co_return std::nullopt; // has_more with no item: nothing to follow
+        params_.after = cursor_;
         params_.before.reset();
       }
       co_await fetch();
@@ -75,6 +75,8 @@ private:
     page_ = co_await client_.call_as<Page>(*op_, std::move(a), ro_, asio::use_awaitable);
     pos_ = 0;
     started_ = true;
+    // taken now: the items are moved out to the consumer one by one
+    cursor_ = page_.data.empty() ? std::string() : cursor_of(page_.data.back());
     ++pages_;
   }
 
@@ -84,6 +86,7 @@ private:
   list_params params_;
   request_options ro_;
   Page page_{};
+  std::string cursor_;
   std::size_t pos_ = 0;
   std::size_t pages_ = 0;
   bool started_ = false;

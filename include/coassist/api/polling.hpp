@@ -15,9 +15,9 @@ namespace coassist {
 struct poll_options {
   // A fixed interval. Without it: the server's `openai-poll-after-ms`, else
   // client_options::poll_interval.
-  std::optional<std::chrono::milliseconds> interval;
+  std::optional<std::chrono::milliseconds> interval{};
   // The deadline of the whole poll (errc::timeout after it); else client_options::poll_timeout.
-  std::optional<std::chrono::milliseconds> timeout;
+  std::optional<std::chrono::milliseconds> timeout{};
 };
 
 namespace detail {

@@ -12,6 +12,7 @@
 #include <coassist/api/models/models.hpp>
 #include <coassist/api/pagination.hpp>
 #include <coassist/api/polling.hpp>
+#include <coassist/stream/run_stream.hpp>
 
 #include <functional>
 #include <string>
@@ -218,6 +219,34 @@ public:
         COASSIST_FWD);
   }
 
+  // Creates the run with `stream: true`: its events as a stream::run_stream.
+  template <class Token = asio::use_awaitable_t<>>
+  auto stream(std::string thread_id, const api::create_run_request& req,
+              stream::sse_options so = {}, COASSIST_TOKEN_PARAMS) const {
+    return detail::spawn(c_,
+                         stream::detail::open_run_stream(
+                             c_, operation("createRun"),
+                             call_args::make({{"thread_id", std::move(thread_id)}},
+                                             detail::to_body(req)),
+                             std::move(ro), so),
+                         std::forward<Token>(token));
+  }
+  // Submits tool outputs with `stream: true`: the run's next events as a stream::run_stream.
+  // (Within one loop, run_stream::submit_tool_outputs continues the same stream object.)
+  template <class Token = asio::use_awaitable_t<>>
+  auto submit_tool_outputs_stream(std::string thread_id, std::string run_id,
+                                  const api::submit_tool_outputs_run_request& req,
+                                  stream::sse_options so = {}, COASSIST_TOKEN_PARAMS) const {
+    return detail::spawn(
+        c_,
+        stream::detail::open_run_stream(
+            c_, operation("submitToolOuputsToRun"),
+            call_args::make({{"thread_id", std::move(thread_id)}, {"run_id", std::move(run_id)}},
+                            detail::to_body(req)),
+            std::move(ro), so),
+        std::forward<Token>(token));
+  }
+
   // Polls the run until it leaves queued / in_progress / cancelling.
   template <class Token = asio::use_awaitable_t<>>
   auto poll(std::string thread_id, std::string run_id, poll_options po = {},
@@ -303,6 +332,16 @@ public:
   auto create_and_run(const api::create_thread_and_run_request& req, COASSIST_TOKEN_PARAMS) const {
     return c_.call_as<api::run_object>(operation("createThreadAndRun"),
                                        call_args::make({}, detail::to_body(req)), COASSIST_FWD);
+  }
+  // Creates a thread and a run with `stream: true`: its events as a stream::run_stream.
+  template <class Token = asio::use_awaitable_t<>>
+  auto create_and_run_stream(const api::create_thread_and_run_request& req,
+                             stream::sse_options so = {}, COASSIST_TOKEN_PARAMS) const {
+    return detail::spawn(c_,
+                         stream::detail::open_run_stream(c_, operation("createThreadAndRun"),
+                                                         call_args::make({}, detail::to_body(req)),
+                                                         std::move(ro), so),
+                         std::forward<Token>(token));
   }
   template <class Token = asio::use_awaitable_t<>>
   auto create_and_run_poll(api::create_thread_and_run_request req, poll_options po = {},

@@ -171,8 +171,8 @@ private:
     json::value v = json::parse(data, jec);
     const json::object* o = jec ? nullptr : v.if_object();
     if (o && o->if_contains("error") && o->at("error").is_object()) o = &o->at("error").get_object();
-    if (!o || !detail::read_error_object(*o, info))
-      info.message = "error event: " + detail::text_excerpt(data);
+    if (!o || !coassist::detail::read_error_object(*o, info))
+      info.message = "error event: " + coassist::detail::text_excerpt(data);
     source_.close();
     ended_ = true;
     throw stream_error(std::move(info));

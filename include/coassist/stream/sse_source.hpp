@@ -29,7 +29,7 @@ struct sse_options {
   sse::limits limits{};
   // Longest wait for the next event (comments and keep-alive bytes do not count). nullopt: only
   // the transport's idle timeout between reads applies.
-  std::optional<std::chrono::milliseconds> idle_timeout;
+  std::optional<std::chrono::milliseconds> idle_timeout{};
 };
 
 class sse_source {
