@@ -18,7 +18,8 @@ for preset in "${presets[@]}"; do
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$jobs"
   echo "==> [$preset] test"
-  if ! ctest --preset "$preset" -j "$jobs" --no-tests=error; then
+  # every test has its own TIMEOUT; this bounds the whole run too, so a stuck run still reports
+  if ! timeout --kill-after=30 20m ctest --preset "$preset" -j "$jobs" --no-tests=error; then
     status=1
   fi
 done

@@ -121,7 +121,9 @@ TEST_CASE("client: create_and_poll runs to completion and the reply is listed", 
     rr.assistant_id = a.id;
     auto run = co_await c.threads().runs().create_and_poll(t.id, rr);
     CHECK(run.status == "completed");
-    auto msgs = co_await c.threads().messages().list(t.id, {.order = "asc"});
+    // named first: g++ 12 destroys a braced temporary inside a co_await expression twice
+    list_params asc{.order = "asc"};
+    auto msgs = co_await c.threads().messages().list(t.id, asc);
     REQUIRE(msgs.data.size() == 2);
     CHECK(msgs.data[1].role == "assistant");
   });

@@ -14,7 +14,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,9 +30,6 @@ public:
     int fds[2] = {-1, -1};
     if (capture_stdout && ::pipe2(fds, O_CLOEXEC) != 0)
       throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-    posix_spawn_file_actions_t actions;
-    ::posix_spawn_file_actions_init(&actions);
-    if (capture_stdout) ::posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
 
     std::vector<std::string> env_strings;
     for (char** e = environ; *e; ++e) {
@@ -48,12 +45,45 @@ public:
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
 
-    int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
-    ::posix_spawn_file_actions_destroy(&actions);
+    // fork + exec rather than posix_spawn, for PR_SET_PDEATHSIG: a test that dies (abort, a
+    // crash, a ctest timeout) takes its servers with it. A surviving child would keep ctest's
+    // output pipe open and ctest would wait for it forever. The exec error comes back on a
+    // close-on-exec pipe. Only async-signal-safe calls run between fork and exec.
+    int err_pipe[2];
+    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+      int e = errno;
+      if (capture_stdout) ::close(fds[0]), ::close(fds[1]);
+      throw std::runtime_error(std::string("pipe: ") + std::strerror(e));
+    }
+    const ::pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127); // the parent died before prctl took effect
+      if (capture_stdout) ::dup2(fds[1], STDOUT_FILENO);
+      ::execve(args[0], args.data(), envp.data());
+      int e = errno;
+      [[maybe_unused]] auto n = ::write(err_pipe[1], &e, sizeof e);
+      ::_exit(127);
+    }
+    int fork_errno = errno;
+    ::close(err_pipe[1]);
     if (capture_stdout) ::close(fds[1]);
-    if (rc != 0) {
+    int exec_errno = 0;
+    if (pid_ < 0) {
+      exec_errno = fork_errno;
+    } else {
+      ssize_t n;
+      do n = ::read(err_pipe[0], &exec_errno, sizeof exec_errno);
+      while (n < 0 && errno == EINTR);
+      if (n != static_cast<ssize_t>(sizeof exec_errno)) exec_errno = 0; // exec succeeded
+    }
+    ::close(err_pipe[0]);
+    if (exec_errno != 0) {
+      if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
       if (capture_stdout) ::close(fds[0]);
-      throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+      throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(exec_errno));
     }
     out_fd_ = capture_stdout ? fds[0] : -1;
   }

@@ -3,7 +3,7 @@
 //   asio::io_context io;
 //   coassist::client client(io.get_executor());            // OPENAI_API_KEY, OPENAI_BASE_URL...
 //   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-//     auto thread = co_await client.threads().create({});
+//     auto thread = co_await client.threads().create();
 //     ...
 //   }, asio::detached);
 //
@@ -353,10 +353,12 @@ private:
 };
 
 // The table entry of an operation, checked at compile time.
+// It searches by index: g++ 12 with -fsanitize=address does not fold a comparison of a pointer
+// into the table against nullptr in a constant expression.
 consteval const api::operation_info& operation(std::string_view operation_id) {
-  const api::operation_info* op = api::find_operation(operation_id);
-  if (!op) throw "coassist: no such operationId in the Assistants v2 table";
-  return *op;
+  for (std::size_t i = 0; i < api::operations.size(); ++i)
+    if (api::operations[i].operation_id == operation_id) return api::operations[i];
+  throw "coassist: no such operationId in the Assistants v2 table";
 }
 
 } // namespace coassist

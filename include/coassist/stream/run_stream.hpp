@@ -1,6 +1,8 @@
 // A streamed Assistants run as an async generator of typed events.
 //
-//   auto stream = co_await client.threads().runs().stream(thread_id, {.assistant_id = id});
+//   api::create_run_request req;
+//   req.assistant_id = id;
+//   auto stream = co_await client.threads().runs().stream(thread_id, req);
 //   while (auto ev = co_await stream.next()) {
 //     if (auto text = coassist::stream::text_delta(*ev)) std::cout << *text;      // as it comes
 //     if (auto* ra = std::get_if<api::thread_run_requires_action_event>(&*ev))

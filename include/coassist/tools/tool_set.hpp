@@ -20,8 +20,11 @@
 //           coassist::tools::blocking([](hash_args a) { return slow_hash(a.path); })));
 //
 //   json::array for_the_assistant = tools.definitions();   // the `tools` array of create
-//   std::vector<tool_output> outputs = co_await tools.dispatch(calls, {.max_concurrency = 16,
-//                                                 .per_call_timeout = std::chrono::seconds(30)});
+//   tools::dispatch_options o{.max_concurrency = 16, .per_call_timeout = std::chrono::seconds(30)};
+//   std::vector<tool_output> outputs = co_await tools.dispatch(calls, o);
+//
+// (g++ 12 destroys a braced aggregate temporary written inside a co_await expression twice:
+// name such arguments in a variable first, as above.)
 //
 // Handlers: `R(Args)`, `asio::awaitable<R>(Args)`, or `tools::blocking(fn)` for a function that
 // blocks (it runs on `dispatch_options::blocking_executor`, by default a pool the tool set owns).
