@@ -1,21 +1,31 @@
-// Streaming throughput without a socket: a long stream of thread.message.delta events (text of
-// a few characters each, as the API sends them) read in 4 KiB pieces.
-//  - parse only: sse::parser
+// Streaming throughput of a long stream of thread.message.delta events (text of a few
+// characters each, as the API sends them), side by side:
+//  - parse only: sse::parser over the stream in memory, read in 4 KiB pieces
 //  - parse + JSON decode + text deltas: what "print the answer as it comes" costs
 //  - parse + JSON decode + accumulate: full snapshots
+//  - loopback: the same stream served over a loopback TCP connection (chunked, 4 KiB chunks) by
+//    a minimal server on its own thread, read end to end by the client: a streamed run opened
+//    with client.threads().runs().stream(), events pulled with next() (transport, SSE, typed
+//    decoding), without and with the accumulator
 // Counters: events/s (items_per_second), ns per event, heap allocations per event (global
-// operator new is replaced in this file to count them).
+// operator new is replaced in this file to count them; for loopback they include the server
+// thread's, which allocates nothing per event).
+//   bench_sse_parse --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <coassist/api.hpp>
 #include <coassist/sse/parser.hpp>
 #include <coassist/stream/accumulator.hpp>
+#include <coassist/stream/run_stream.hpp>
 
 #include <benchmark/benchmark.h>
 #include <boost/json.hpp>
 
 #include <atomic>
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <new>
 #include <string>
+#include <thread>
 
 namespace {
 std::atomic<std::size_t> allocations{0};
@@ -160,5 +170,124 @@ void BM_parse_decode_accumulate(benchmark::State& state) {
   report(state, events, allocs);
 }
 BENCHMARK(BM_parse_decode_accumulate);
+
+// ---- end to end over loopback
+
+// The delta stream as one chunked HTTP response, pre-rendered: the server only writes it.
+const std::string& chunked_response() {
+  static const std::string r = [] {
+    std::string body = delta_stream() + "event: done\ndata: [DONE]\n\n";
+    std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                      "x-request-id: req_bench\r\nTransfer-Encoding: chunked\r\n\r\n";
+    char size[32];
+    for (std::size_t pos = 0; pos < body.size(); pos += read_size) {
+      auto piece = std::string_view(body).substr(pos, read_size);
+      std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+      out += size;
+      out += piece;
+      out += "\r\n";
+    }
+    return out + "0\r\n\r\n";
+  }();
+  return r;
+}
+
+// Answers every request on a keep-alive connection with the stream.
+class stream_server {
+public:
+  stream_server() : acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    asio::co_spawn(io_, accept_loop(), asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~stream_server() {
+    io_.stop();
+    thread_.join();
+  }
+  std::string base_url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/v1";
+  }
+
+private:
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, sock] =
+          co_await acceptor_.async_accept(asio::experimental::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      sock.set_option(asio::ip::tcp::no_delay(true));
+      asio::co_spawn(io_, serve(std::move(sock)), asio::detached);
+    }
+  }
+  static asio::awaitable<void> serve(asio::ip::tcp::socket s) {
+    std::string buf;
+    char tmp[8192];
+    for (;;) {
+      auto [ec, n] = co_await s.async_read_some(asio::buffer(tmp),
+                                                asio::experimental::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      buf.append(tmp, n);
+      // requests have a small JSON body: the end of the head, then Content-Length bytes
+      for (;;) {
+        auto head_end = buf.find("\r\n\r\n");
+        if (head_end == std::string::npos) break;
+        std::size_t length = 0;
+        if (auto cl = buf.find("Content-Length: "); cl != std::string::npos && cl < head_end)
+          length = std::strtoul(buf.c_str() + cl + 16, nullptr, 10);
+        if (buf.size() < head_end + 4 + length) break;
+        buf.erase(0, head_end + 4 + length);
+        auto [wec, wn] = co_await asio::async_write(
+            s, asio::buffer(chunked_response()), asio::experimental::as_tuple(asio::use_awaitable));
+        (void)wn;
+        if (wec) co_return;
+      }
+    }
+  }
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+void loopback(benchmark::State& state, bool accumulate) {
+  stream_server srv;
+  asio::io_context io;
+  coassist::client_options o;
+  o.api_key = "sk-bench";
+  o.base_url = srv.base_url();
+  o.transport.proxy.from_environment = false;
+  coassist::client c(io.get_executor(), o);
+  coassist::api::create_run_request req;
+  req.assistant_id = "asst_bench";
+  std::size_t events = 0, allocs = 0, chars = 0, failures = 0;
+  for (auto _ : state) {
+    std::size_t before = allocations.load();
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          auto s = co_await c.threads().runs().stream("thread_bench", req);
+          if (accumulate) s.enable_accumulator();
+          while (auto ev = co_await s.next()) {
+            ++events;
+            if (auto t = stream::text_delta(*ev)) chars += t->size();
+          }
+          if (accumulate && s.snapshots()->final_messages().empty()) ++failures;
+        },
+        [&](std::exception_ptr ep) { failures += ep != nullptr; });
+    io.restart();
+    io.run();
+    allocs += allocations.load() - before;
+  }
+  benchmark::DoNotOptimize(chars);
+  report(state, events, allocs);
+  state.counters["connections"] = static_cast<double>(c.transport_stats().connections_opened);
+  if (failures) state.SkipWithError("streams failed");
+}
+
+void BM_loopback_stream_text(benchmark::State& state) {
+  loopback(state, false);
+}
+BENCHMARK(BM_loopback_stream_text)->UseRealTime();
+void BM_loopback_stream_accumulate(benchmark::State& state) {
+  loopback(state, true);
+}
+BENCHMARK(BM_loopback_stream_accumulate)->UseRealTime();
 
 } // namespace

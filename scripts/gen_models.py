@@ -482,8 +482,8 @@ namespace coassist::api {
     # codec declarations
     w("// ---- JSON codecs (found by argument-dependent lookup from the core templates) ----")
     for n in structs:
-        w("COASSIST_DECL void decode(const json::value& v, %s& out, const detail::path_node& at);" % n)
-        w("COASSIST_DECL json::value encode(const %s& x);" % n)
+        w("COASSIST_MODELS_DECL void decode(const json::value& v, %s& out, const detail::path_node& at);" % n)
+        w("COASSIST_MODELS_DECL json::value encode(const %s& x);" % n)
     w("")
     w("} // namespace coassist::api")
     w("""
@@ -514,7 +514,7 @@ namespace coassist::api {
 
 def emit_struct_codec(w, d):
     n = d.name
-    w("COASSIST_DECL void decode(const json::value& v, %s& out, const detail::path_node& at) {" % n)
+    w("COASSIST_MODELS_DECL void decode(const json::value& v, %s& out, const detail::path_node& at) {" % n)
     w("  const json::object& o = detail::expect_object(v, at);")
     w("  out.extra.clear();")
     if len(d.fields) > 64:
@@ -530,7 +530,7 @@ def emit_struct_codec(w, d):
     w("  static constexpr std::array<std::string_view, %d> known{%s};" % (len(d.fields), known))
     w("  detail::collect_extra(o, known, out.extra);")
     w("}")
-    w("COASSIST_DECL json::value encode(const %s& x) {" % n)
+    w("COASSIST_MODELS_DECL json::value encode(const %s& x) {" % n)
     w("  json::object o;")
     for i, (prop, m, t, required, nullable, c) in enumerate(d.fields):
         if required:
@@ -544,7 +544,7 @@ def emit_struct_codec(w, d):
 
 def emit_union_codec(w, gen, d):
     n = d.name
-    w("COASSIST_DECL void decode(const json::value& v, %s& out, const detail::path_node& at) {" % n)
+    w("COASSIST_MODELS_DECL void decode(const json::value& v, %s& out, const detail::path_node& at) {" % n)
     by_kind = {}
     for t in d.alts:
         by_kind.setdefault(gen.json_kind(t), []).append(t)
@@ -590,7 +590,7 @@ def emit_union_codec(w, gen, d):
         gen.warnings.append("union %s: an alternative of unknown JSON kind is never chosen" % n)
     w("  out = unknown_json{v};")
     w("}")
-    w("COASSIST_DECL json::value encode(const %s& x) {" % n)
+    w("COASSIST_MODELS_DECL json::value encode(const %s& x) {" % n)
     w("  return std::visit(")
     w("      [](const auto& alt) {")
     w("        using detail::encode; // primitives; models are found by argument-dependent lookup")

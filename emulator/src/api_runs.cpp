@@ -117,6 +117,7 @@ public:
     json::object turn = choose_turn();
     emit_.delay_ms = int_field(turn, "delay_ms", s_.options.stream_delay_ms);
     if (auto it = turn.find("fail"); it != turn.end()) return fail(it->value());
+    if (auto it = turn.find("stream_error"); it != turn.end()) return stream_error(it->value());
     if (turn.contains("expire")) return expire();
     if (auto it = turn.find("tool_calls"); it != turn.end())
       return function_calls(it->value().as_array(), turn);
@@ -304,6 +305,22 @@ private:
     r_.obj["expires_at"] = nullptr;
     add_usage(0);
     emit_("thread.run.failed", r_.obj);
+  }
+
+  // The service's mid-stream failure: streams get `event: error` (data: an Error object) where
+  // they would get thread.run.failed; the run itself fails with server_error.
+  void stream_error(const json::value& spec) {
+    const auto* o = spec.if_object();
+    std::string message =
+        o ? string_field(*o, "message", "The server had an error.") : "The server had an error.";
+    std::string type = o ? string_field(*o, "type", "server_error") : "server_error";
+    json::value code = o && o->contains("code") ? o->at("code") : json::value(nullptr);
+    r_.obj["status"] = "failed";
+    r_.obj["failed_at"] = unix_now();
+    r_.obj["last_error"] = json::object{{"code", "server_error"}, {"message", message}};
+    r_.obj["expires_at"] = nullptr;
+    add_usage(0);
+    emit_("error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", code}});
   }
 
   void function_calls(const json::array& calls, const json::object& turn) {

@@ -349,6 +349,9 @@ struct app::impl {
 
   http_reply control(const http_request& req, const std::string& path);
   http_reply dispatch(const http_request& req, const std::string& path, http_reply& meta);
+  const operation* route(const std::string& method, const std::string& path,
+                         std::vector<std::string>& segs,
+                         std::unordered_map<std::string, std::string>& params) const;
 };
 
 app::app(app_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
@@ -395,6 +398,41 @@ http_reply app::impl::control(const http_request& req, const std::string& path) 
   throw api_error(404, "Invalid URL (" + req.method + " /v1" + path + ")");
 }
 
+// The spec operation for a method and path (below /v1), with its path parameters; nullptr for
+// an unknown URL.
+const operation* app::impl::route(const std::string& method, const std::string& path,
+                                  std::vector<std::string>& segs,
+                                  std::unordered_map<std::string, std::string>& params) const {
+  segs.clear();
+  params.clear();
+  {
+    std::stringstream ss(path);
+    for (std::string seg; std::getline(ss, seg, '/');)
+      if (!seg.empty()) segs.push_back(seg);
+  }
+  const operation* op = nullptr;
+  for (const auto& candidate : s.operations) {
+    if (candidate.segments.size() != segs.size()) continue;
+    std::unordered_map<std::string, std::string> p;
+    bool match = true;
+    for (std::size_t i = 0; i < segs.size() && match; ++i) {
+      const auto& pat = candidate.segments[i];
+      if (pat.front() == '{')
+        p[pat.substr(1, pat.size() - 2)] = segs[i];
+      else
+        match = pat == segs[i];
+    }
+    if (!match) continue;
+    if (candidate.method != method) continue;
+    // prefer literal segments over parameters (e.g. /threads/runs vs /threads/{thread_id})
+    if (!op || p.size() < params.size()) {
+      op = &candidate;
+      params = std::move(p);
+    }
+  }
+  return op;
+}
+
 http_reply app::impl::dispatch(const http_request& req, const std::string& path, http_reply& meta) {
   // authentication first, as the service does
   if (!s.options.api_key.empty()) {
@@ -421,40 +459,10 @@ http_reply app::impl::dispatch(const http_request& req, const std::string& path,
           std::nullopt, std::string("invalid_api_key"));
     }
   }
-  // route
   std::vector<std::string> segs;
-  {
-    std::stringstream ss(path);
-    for (std::string seg; std::getline(ss, seg, '/');)
-      if (!seg.empty()) segs.push_back(seg);
-  }
-  const operation* op = nullptr;
   std::unordered_map<std::string, std::string> params;
-  bool path_known = false;
-  for (const auto& candidate : s.operations) {
-    if (candidate.segments.size() != segs.size()) continue;
-    std::unordered_map<std::string, std::string> p;
-    bool match = true;
-    for (std::size_t i = 0; i < segs.size() && match; ++i) {
-      const auto& pat = candidate.segments[i];
-      if (pat.front() == '{')
-        p[pat.substr(1, pat.size() - 2)] = segs[i];
-      else
-        match = pat == segs[i];
-    }
-    if (!match) continue;
-    path_known = true;
-    if (candidate.method != req.method) continue;
-    // prefer literal segments over parameters (e.g. /threads/runs vs /threads/{thread_id})
-    if (!op || p.size() < params.size()) {
-      op = &candidate;
-      params = std::move(p);
-    }
-  }
-  if (!op) {
-    (void)path_known;
-    throw api_error(404, "Invalid URL (" + req.method + " /v1" + path + ")");
-  }
+  const operation* op = route(req.method, path, segs, params);
+  if (!op) throw api_error(404, "Invalid URL (" + req.method + " /v1" + path + ")");
   meta.operation_id = op->operation_id;
   const bool needs_beta = !(segs[0] == "files" || segs[0] == "uploads");
   if (needs_beta) {
@@ -553,6 +561,11 @@ http_reply app::handle(const http_request& req) {
         }
       }
       if (fault && fault->status != 0) {
+        // the operation is not done, but the log still names it
+        std::vector<std::string> segs;
+        std::unordered_map<std::string, std::string> params;
+        if (const auto* op = impl_->route(req.method, path, segs, params))
+          meta.operation_id = op->operation_id;
         reply = json_reply(fault_error_body(fault->status), fault->status);
         if (fault->body) reply.body = *fault->body;
       } else {

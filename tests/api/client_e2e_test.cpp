@@ -1,44 +1,16 @@
 // The typed client against the local server: the operations a typical agent uses, pagination
 // in both orders, polling, streaming, and errors by kind.
-#include "support/emulator.hpp"
+#include "support/client_fixture.hpp"
 
 #include <coassist/api.hpp>
 
 #include <catch2/catch.hpp>
 
-#include <future>
-
 namespace {
-
 using namespace coassist;
-
-// Runs `body` as a coroutine on a fresh io_context with a client on the emulator; rethrows.
-template <class F> void run_with_client(test::emulator& emu, F body) {
-  asio::io_context io;
-  client_options o;
-  o.api_key = "sk-test";
-  o.base_url = emu.base_url;
-  o.poll_interval = std::chrono::milliseconds(5);
-  client c(io.get_executor(), o);
-  auto fut = asio::co_spawn(io, body(c), asio::use_future);
-  io.run();
-  fut.get();
-}
-
-api::create_assistant_request assistant_request(std::string name) {
-  api::create_assistant_request r;
-  r.model = "gpt-4o";
-  r.name = api::nullable<std::string>(std::move(name));
-  return r;
-}
-
-api::create_message_request user_message(std::string text) {
-  api::create_message_request m;
-  m.role = "user";
-  m.content = api::create_message_request_content(std::move(text));
-  return m;
-}
-
+using test::assistant_request;
+using test::run_with_client;
+using test::user_message;
 } // namespace
 
 TEST_CASE("client: assistants CRUD and pagination in both orders", "[integration]") {
@@ -46,7 +18,8 @@ TEST_CASE("client: assistants CRUD and pagination in both orders", "[integration
   run_with_client(emu, [](client c) -> asio::awaitable<void> {
     std::vector<std::string> ids;
     for (int i = 0; i < 7; ++i)
-      ids.push_back((co_await c.assistants().create(assistant_request("a" + std::to_string(i)))).id);
+      ids.push_back(
+          (co_await c.assistants().create(assistant_request("a" + std::to_string(i)))).id);
     auto got = co_await c.assistants().retrieve(ids[3]);
     CHECK(got.id == ids[3]);
     CHECK(got.object == "assistant");
@@ -60,7 +33,8 @@ TEST_CASE("client: assistants CRUD and pagination in both orders", "[integration
     for (std::string order : {"asc", "desc"}) {
       auto all = c.assistants().list_all({.limit = 2, .order = order});
       std::vector<std::string> seen;
-      while (auto a = co_await all.next()) seen.push_back(a->id);
+      while (auto a = co_await all.next())
+        seen.push_back(a->id);
       auto expected = ids;
       if (order == "desc") std::reverse(expected.begin(), expected.end());
       CHECK(seen == expected);

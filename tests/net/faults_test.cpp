@@ -403,6 +403,34 @@ TEST_CASE(
   run(io2, task2());
   CHECK(second == http::error::partial_message);
   CHECK(srv2.accepted() == 1);
+
+  // nor for a POST the server read whole before closing: it may have been applied
+  fault_server srv3([](peer& p, int i) {
+    p.read_request();
+    p.send(ok_response);
+    if (i == 0) {
+      p.read_request();
+      p.close();
+    }
+  });
+  asio::io_context io3;
+  net::http_client client3(io3.get_executor(), fast_options()); // max_retries = 0
+  std::error_code posted;
+  auto task3 = [&]() -> asio::awaitable<int> {
+    net::request req;
+    req.url = urls::url(srv3.url("/stale"));
+    co_await client3.send(req);
+    req.method = "POST";
+    req.body = "{}";
+    auto [ec, r] =
+        co_await client3.async_send(req, {}, asio::experimental::as_tuple(asio::use_awaitable));
+    posted = ec;
+    co_return 0;
+  };
+  run(io3, task3());
+  CHECK(posted);
+  CHECK(srv3.accepted() == 1);
+  CHECK(client3.stats().retries == 0);
 }
 
 TEST_CASE("fault: a body that cannot be replayed is never retried", "[integration]") {

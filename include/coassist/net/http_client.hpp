@@ -18,7 +18,8 @@
 //  - An HTTP error status is not a transport error: the response is returned (after the retries
 //    the policy allows for 408/409/429/5xx), and the caller maps it.
 //  - Retries: see retry.hpp. A stale pooled connection (write/read failed with no response byte)
-//    is retried once more, immediately, outside the retry budget. Every attempt sends
+//    is retried once more, immediately, outside the retry budget (after a complete write: only
+//    for idempotent methods, as a POST may have been applied). Every attempt sends
 //    `x-stainless-retry-count` (0, 1, ...) unless client_options::send_retry_count_header is off.
 //  - Pool: per (scheme, host, port, proxy); a connection goes back only after a complete,
 //    keep-alive response with no extra bytes; any error, cancellation or early close closes it.
@@ -108,7 +109,9 @@ public:
   int status() const { return st_ ? st_->head.status : 0; }
   const std::string& reason() const { return st_->head.reason; }
   const http::fields& headers() const { return st_->head.headers; }
-  std::optional<std::string_view> request_id() const { return st_->head.request_id(); }
+  std::optional<std::string_view> request_id() const {
+    return st_ ? st_->head.request_id() : std::nullopt; // (nothing after close())
+  }
   // Trailer fields (chunked responses), valid once done().
   const http::fields& trailers() const { return st_->head.trailers; }
   bool done() const { return st_ && st_->done; }

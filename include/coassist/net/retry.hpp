@@ -18,12 +18,20 @@
 
 #include <chrono>
 #include <optional>
+#include <string_view>
 
 namespace coassist::net {
 
 // Failures (without an HTTP response) worth another attempt: connection-level trouble
 // (resolve, connect, reset, EOF, idle timeout, framing errors). Not retried: cancellation, the
 // overall deadline, invalid requests, certificate/host name verification, proxy refusals.
+// Methods a client may send again after a failure without knowing whether the server applied
+// them (RFC 9110, 9.2.2).
+COASSIST_DECL bool is_idempotent_method(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE" ||
+         method == "PUT" || method == "DELETE";
+}
+
 COASSIST_DECL bool is_retryable_failure(stage st, const std::error_code& ec) {
   switch (st) {
   case stage::cancelled:

@@ -50,23 +50,30 @@ public:
 
   // The next event; nullopt once the stream is over (after `done`, or after cancel()).
   asio::awaitable<std::optional<api::stream_event>> next() {
+    if (saw_done_ && !ended_) { // the call after `done`: finish the body, then the end
+      co_await finish_body();
+      ended_ = true;
+    }
     if (ended_ || !client_) co_return std::nullopt;
     auto raw = co_await source_.next();
     if (!raw) {
       ended_ = true;
       if (!saw_done_ && !saw_terminal_)
-        throw invalid_response_error(error_info{
-            errc::stream_truncated, source_.response().status(),
-            source_.truncated() ? "the event stream was cut inside an event"
-                                : "the event stream ended before its last event",
-            {}, {}, {}, source_.request_id(), "read event stream"});
+        throw invalid_response_error(
+            error_info{errc::stream_truncated,
+                       source_.response().status(),
+                       source_.truncated() ? "the event stream was cut inside an event"
+                                           : "the event stream ended before its last event",
+                       {},
+                       {},
+                       {},
+                       source_.request_id(),
+                       "read event stream"});
       co_return std::nullopt;
     }
     std::string_view name = raw->type, data = raw->data;
     if (name == "done") {
-      saw_done_ = true;
-      ended_ = true;
-      source_.close(); // nothing follows [DONE]; the body's end is not awaited
+      saw_done_ = true; // the next call reads the body's end, so the connection can be reused
       co_return api::stream_event(api::done_event{});
     }
     if (name == "error") throw_stream_error(data);
@@ -77,10 +84,15 @@ public:
     if (!ev) {
       source_.close();
       ended_ = true;
-      throw invalid_response_error(error_info{
-          errc::invalid_response, source_.response().status(),
-          "cannot decode event " + std::string(name) + ": " + problem, {}, {}, {},
-          source_.request_id(), "read event stream"});
+      throw invalid_response_error(
+          error_info{errc::invalid_response,
+                     source_.response().status(),
+                     "cannot decode event " + std::string(name) + ": " + problem,
+                     {},
+                     {},
+                     {},
+                     source_.request_id(),
+                     "read event stream"});
     }
     if (acc_) {
       boost::system::error_code jec;
@@ -96,12 +108,18 @@ public:
   asio::awaitable<void> submit_tool_outputs(api::submit_tool_outputs_run_request req,
                                             request_options ro = {}) {
     if (thread_id_.empty() || run_id_.empty())
-      throw usage_error(error_info{errc::invalid_argument, 0,
-                                   "submit_tool_outputs before the stream named its run", {}, {},
-                                   {}, {}, "submit_tool_outputs"});
+      throw usage_error(error_info{errc::invalid_argument,
+                                   0,
+                                   "submit_tool_outputs before the stream named its run",
+                                   {},
+                                   {},
+                                   {},
+                                   {},
+                                   "submit_tool_outputs"});
     req.stream = api::nullable<bool>(true);
-    call_args args = call_args::make({{"thread_id", thread_id_}, {"run_id", run_id_}},
-                                     json::value_from(req));
+    if (saw_done_ && !ended_) co_await finish_body(); // the finished leg's connection is reused
+    call_args args =
+        call_args::make({{"thread_id", thread_id_}, {"run_id", run_id_}}, json::value_from(req));
     args.event_stream = true;
     auto body = co_await client_->open(operation("submitToolOuputsToRun"), std::move(args),
                                        std::move(ro), asio::use_awaitable);
@@ -119,8 +137,14 @@ public:
     source_.close();
     ended_ = true;
     if (run_id_.empty())
-      throw usage_error(error_info{errc::invalid_argument, 0, "the stream named no run to cancel",
-                                   {}, {}, {}, {}, "cancel"});
+      throw usage_error(error_info{errc::invalid_argument,
+                                   0,
+                                   "the stream named no run to cancel",
+                                   {},
+                                   {},
+                                   {},
+                                   {},
+                                   "cancel"});
     call_args args = call_args::make({{"thread_id", thread_id_}, {"run_id", run_id_}});
     co_return co_await client_->call_as<api::run_object>(operation("cancelRun"), std::move(args),
                                                          {}, asio::use_awaitable);
@@ -148,6 +172,18 @@ public:
   }
 
 private:
+  // After `done` only the end of the body should follow. Reading it returns the connection to
+  // the pool; a server that keeps talking is cut off after a few reads (each bounded by the idle
+  // deadline), and an error there changes nothing: the stream was already complete.
+  asio::awaitable<void> finish_body() {
+    try {
+      for (int reads = 0; reads < 4 && !source_.finished(); ++reads)
+        if (!co_await source_.next()) break;
+    } catch (const std::exception&) {
+    }
+    source_.close(); // discards the connection only if the body did not end
+  }
+
   void track(const api::stream_event& ev) {
     std::visit(
         [&](const auto& e) {
@@ -172,7 +208,8 @@ private:
     boost::system::error_code jec;
     json::value v = json::parse(data, jec);
     const json::object* o = jec ? nullptr : v.if_object();
-    if (o && o->if_contains("error") && o->at("error").is_object()) o = &o->at("error").get_object();
+    if (o && o->if_contains("error") && o->at("error").is_object())
+      o = &o->at("error").get_object();
     if (!o || !coassist::detail::read_error_object(*o, info))
       info.message = "error event: " + coassist::detail::text_excerpt(data);
     source_.close();

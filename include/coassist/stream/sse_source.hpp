@@ -36,7 +36,8 @@ class sse_source {
 public:
   sse_source() = default;
   explicit sse_source(net::response_stream body, sse_options options = {})
-      : body_(std::move(body)), options_(options), parser_(options.limits) {}
+      : body_(std::move(body)), options_(options), parser_(options.limits), status_(body_.status()),
+        request_id_(body_.request_id().value_or("")) {}
   sse_source(sse_source&&) noexcept = default;
   sse_source& operator=(sse_source&&) noexcept = default;
 
@@ -51,9 +52,14 @@ public:
       if (auto ev = parser_.next(ec)) co_return ev;
       if (ec) {
         close();
-        throw invalid_response_error(error_info{errc::invalid_response, body_status(),
-                                                "event stream: " + ec.message(), {}, {}, {},
-                                                request_id(), "read event stream"});
+        throw invalid_response_error(error_info{errc::invalid_response,
+                                                body_status(),
+                                                "event stream: " + ec.message(),
+                                                {},
+                                                {},
+                                                {},
+                                                request_id(),
+                                                "read event stream"});
       }
       if (eof_) {
         truncated_ = parser_.finish();
@@ -61,8 +67,10 @@ public:
         co_return std::nullopt;
       }
       std::string_view chunk = co_await read_some(deadline);
-      if (chunk.empty()) eof_ = true;
-      else parser_.feed(chunk);
+      if (chunk.empty())
+        eof_ = true;
+      else
+        parser_.feed(chunk);
     }
   }
 
@@ -71,7 +79,8 @@ public:
   // The body was read to its end, so the connection went back to its pool.
   bool finished() const noexcept { return eof_; }
   const net::response_stream& response() const noexcept { return body_; }
-  std::string request_id() const { return std::string(body_.request_id().value_or("")); }
+  // (kept from the response head: errors raised after close() still name the request)
+  const std::string& request_id() const noexcept { return request_id_; }
 
   // Stops: an unfinished body closes the connection.
   void close() {
@@ -80,7 +89,7 @@ public:
   }
 
 private:
-  int body_status() const { return body_.status(); }
+  int body_status() const { return status_; }
 
   asio::awaitable<std::string_view> read_some(std::chrono::steady_clock::time_point deadline) {
     using namespace asio::experimental::awaitable_operators;
@@ -91,14 +100,19 @@ private:
           co_await body_.async_read_some(asio::experimental::as_tuple(asio::use_awaitable));
     } else {
       asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
-      auto winner = co_await (
-          body_.async_read_some(asio::experimental::as_tuple(asio::use_awaitable)) ||
-          timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable)));
+      auto winner =
+          co_await (body_.async_read_some(asio::experimental::as_tuple(asio::use_awaitable)) ||
+                    timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable)));
       if (winner.index() == 1) {
         close();
-        throw timeout_error(error_info{errc::timeout, body_status(),
-                                       "no server-sent event within the idle timeout", {}, {}, {},
-                                       request_id(), "read event stream"});
+        throw timeout_error(error_info{errc::timeout,
+                                       body_status(),
+                                       "no server-sent event within the idle timeout",
+                                       {},
+                                       {},
+                                       {},
+                                       request_id(),
+                                       "read event stream"});
       }
       std::tie(ec, chunk) = std::get<0>(winner);
     }
@@ -107,8 +121,8 @@ private:
       errc kind = ec == asio::error::operation_aborted ? errc::cancelled
                   : (ec == net::error::idle_timeout)   ? errc::timeout
                                                        : errc::connection;
-      error_info info{kind, body_status(), ec.message(), {}, {}, {}, request_id(),
-                      "read event stream"};
+      error_info info{kind, body_status(), ec.message(),       {}, {},
+                      {},   request_id(),  "read event stream"};
       std::rethrow_exception(make_error(std::move(info)));
     }
     co_return chunk;
@@ -120,6 +134,8 @@ private:
   bool open_ = true;
   bool eof_ = false;
   bool truncated_ = false;
+  int status_ = 0;
+  std::string request_id_;
 };
 
 } // namespace coassist::stream

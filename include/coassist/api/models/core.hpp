@@ -23,7 +23,8 @@
 // value is encoded as an integer (JSON does not tell 1 from 1.0; this keeps the wire form short).
 //
 // Small helpers here are plain `inline`; the generated codecs (models/impl/models.ipp) use
-// COASSIST_DECL so that COASSIST_SEPARATE_COMPILATION compiles them once (models/src.hpp).
+// COASSIST_MODELS_DECL so that COASSIST_SEPARATE_COMPILATION compiles them once
+// (<coassist/src.hpp>).
 //
 // Decoding throws decode_error naming the JSON path ("$.data[2].status") and the expected type;
 // try_from_json() reports the same as a value instead.
@@ -37,6 +38,7 @@
 
 #include <array>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -56,6 +58,11 @@ public:
   using std::optional<T>::optional;
   nullable() = default;
   bool is_null() const noexcept { return !this->has_value(); }
+  // (std::optional's comparison templates are ambiguous between two nullables: this one is exact)
+  friend bool operator==(const nullable& a,
+                         const nullable& b) requires std::equality_comparable<T> {
+    return static_cast<const std::optional<T>&>(a) == static_cast<const std::optional<T>&>(b);
+  }
 };
 
 // The raw JSON of a union alternative the spec does not know (kept for a lossless round trip).

@@ -2667,686 +2667,741 @@ struct vector_store_search_results_page {
 };
 
 // ---- JSON codecs (found by argument-dependent lookup from the core templates) ----
-COASSIST_DECL void decode(const json::value& v, add_upload_part_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const add_upload_part_request& x);
-COASSIST_DECL void decode(const json::value& v, assistant_tools_code& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const assistant_tools_code& x);
-COASSIST_DECL void decode(const json::value& v, file_search_ranking_options& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const file_search_ranking_options& x);
-COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search_file_search& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const assistant_tools_file_search_file_search& x);
-COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const assistant_tools_file_search& x);
-COASSIST_DECL void decode(const json::value& v, function_object& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const function_object& x);
-COASSIST_DECL void decode(const json::value& v, assistant_tools_function& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const assistant_tools_function& x);
-COASSIST_DECL void decode(const json::value& v, assistant_tool& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const assistant_tool& x);
-COASSIST_DECL void decode(const json::value& v,
-                          assistant_object_tool_resources_code_interpreter& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const assistant_object_tool_resources_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources_file_search& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const assistant_object_tool_resources_file_search& x);
-COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const assistant_object_tool_resources& x);
-COASSIST_DECL void decode(const json::value& v, response_format_text& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const response_format_text& x);
-COASSIST_DECL void decode(const json::value& v, response_format_json_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const response_format_json_object& x);
-COASSIST_DECL void decode(const json::value& v, response_format_json_schema_json_schema& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const response_format_json_schema_json_schema& x);
-COASSIST_DECL void decode(const json::value& v, response_format_json_schema& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const response_format_json_schema& x);
-COASSIST_DECL void decode(const json::value& v, assistants_api_response_format_option& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const assistants_api_response_format_option& x);
-COASSIST_DECL void decode(const json::value& v, assistant_object& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const assistant_object& x);
-COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search_type_only& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const assistant_tools_file_search_type_only& x);
-COASSIST_DECL void decode(const json::value& v, assistants_named_tool_choice_function& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const assistants_named_tool_choice_function& x);
-COASSIST_DECL void decode(const json::value& v, assistants_named_tool_choice& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const assistants_named_tool_choice& x);
-COASSIST_DECL void decode(const json::value& v, assistants_api_tool_choice_option& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const assistants_api_tool_choice_option& x);
-COASSIST_DECL void decode(const json::value& v, auto_chunking_strategy_request_param& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const auto_chunking_strategy_request_param& x);
-COASSIST_DECL void decode(const json::value& v, static_chunking_strategy& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const static_chunking_strategy& x);
-COASSIST_DECL void decode(const json::value& v, static_chunking_strategy_request_param& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const static_chunking_strategy_request_param& x);
-COASSIST_DECL void decode(const json::value& v, chunking_strategy_request_param& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const chunking_strategy_request_param& x);
-COASSIST_DECL void decode(const json::value& v, comparison_filter_value_array_item& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const comparison_filter_value_array_item& x);
-COASSIST_DECL void decode(const json::value& v, comparison_filter_value& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const comparison_filter_value& x);
-COASSIST_DECL void decode(const json::value& v, comparison_filter& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const comparison_filter& x);
-COASSIST_DECL void decode(const json::value& v, complete_upload_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const complete_upload_request& x);
-COASSIST_DECL void decode(const json::value& v, compound_filter& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const compound_filter& x);
-COASSIST_DECL void decode(const json::value& v, search_filter& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const search_filter& x);
-COASSIST_DECL void decode(const json::value& v,
-                          create_assistant_request_tool_resources_code_interpreter& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_code_interpreter& x);
-COASSIST_DECL void decode(
+COASSIST_MODELS_DECL void decode(const json::value& v, add_upload_part_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const add_upload_part_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_tools_code& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const assistant_tools_code& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, file_search_ranking_options& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const file_search_ranking_options& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_tools_file_search_file_search& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const assistant_tools_file_search_file_search& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_tools_file_search& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const assistant_tools_file_search& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, function_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const function_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_tools_function& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const assistant_tools_function& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_tool& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const assistant_tool& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 assistant_object_tool_resources_code_interpreter& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const assistant_object_tool_resources_code_interpreter& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 assistant_object_tool_resources_file_search& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const assistant_object_tool_resources_file_search& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_object_tool_resources& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const assistant_object_tool_resources& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, response_format_text& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const response_format_text& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, response_format_json_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const response_format_json_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, response_format_json_schema_json_schema& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const response_format_json_schema_json_schema& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, response_format_json_schema& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const response_format_json_schema& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, assistants_api_response_format_option& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const assistants_api_response_format_option& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const assistant_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_tools_file_search_type_only& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const assistant_tools_file_search_type_only& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, assistants_named_tool_choice_function& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const assistants_named_tool_choice_function& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, assistants_named_tool_choice& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const assistants_named_tool_choice& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, assistants_api_tool_choice_option& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const assistants_api_tool_choice_option& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, auto_chunking_strategy_request_param& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const auto_chunking_strategy_request_param& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, static_chunking_strategy& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const static_chunking_strategy& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, static_chunking_strategy_request_param& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const static_chunking_strategy_request_param& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, chunking_strategy_request_param& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const chunking_strategy_request_param& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, comparison_filter_value_array_item& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const comparison_filter_value_array_item& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, comparison_filter_value& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const comparison_filter_value& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, comparison_filter& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const comparison_filter& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, complete_upload_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const complete_upload_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, compound_filter& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const compound_filter& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, search_filter& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const search_filter& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 create_assistant_request_tool_resources_code_interpreter& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const create_assistant_request_tool_resources_code_interpreter& x);
+COASSIST_MODELS_DECL void decode(
     const json::value& v,
     create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto&
         out,
     const detail::path_node& at);
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto&
         x);
-COASSIST_DECL void decode(
+COASSIST_MODELS_DECL void decode(
     const json::value& v,
     create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
         out,
     const detail::path_node& at);
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
         x);
-COASSIST_DECL void decode(
+COASSIST_MODELS_DECL void decode(
     const json::value& v,
     create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
         out,
     const detail::path_node& at);
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
         x);
-COASSIST_DECL void decode(
+COASSIST_MODELS_DECL void decode(
     const json::value& v,
     create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy& out,
     const detail::path_node& at);
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy&
         x);
-COASSIST_DECL void
+COASSIST_MODELS_DECL void
 decode(const json::value& v,
        create_assistant_request_tool_resources_file_search_vector_stores_item& out,
        const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const create_assistant_request_tool_resources_file_search_vector_stores_item& x);
-COASSIST_DECL void decode(const json::value& v,
-                          create_assistant_request_tool_resources_file_search& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_file_search& x);
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources& x);
-COASSIST_DECL void decode(const json::value& v, create_assistant_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_assistant_request& x);
-COASSIST_DECL void decode(const json::value& v, file_expiration_after& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const file_expiration_after& x);
-COASSIST_DECL void decode(const json::value& v, create_file_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_file_request& x);
-COASSIST_DECL void decode(const json::value& v, message_content_image_file_object_image_file& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_content_image_file_object_image_file& x);
-COASSIST_DECL void decode(const json::value& v, message_content_image_file_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_content_image_file_object& x);
-COASSIST_DECL void decode(const json::value& v, message_content_image_url_object_image_url& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_content_image_url_object_image_url& x);
-COASSIST_DECL void decode(const json::value& v, message_content_image_url_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_content_image_url_object& x);
-COASSIST_DECL void decode(const json::value& v, message_request_content_text_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_request_content_text_object& x);
-COASSIST_DECL void decode(const json::value& v, message_request_content& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_request_content& x);
-COASSIST_DECL void decode(const json::value& v, create_message_request_content& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_message_request_content& x);
-COASSIST_DECL void decode(const json::value& v, attachment_tool& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const attachment_tool& x);
-COASSIST_DECL void decode(const json::value& v, create_message_request_attachments_item& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_message_request_attachments_item& x);
-COASSIST_DECL void decode(const json::value& v, create_message_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_message_request& x);
-COASSIST_DECL void decode(const json::value& v, truncation_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const truncation_object& x);
-COASSIST_DECL void decode(const json::value& v, create_run_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_run_request& x);
-COASSIST_DECL void decode(const json::value& v,
-                          create_thread_request_tool_resources_code_interpreter& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources_code_interpreter& x);
-COASSIST_DECL void decode(
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 create_assistant_request_tool_resources_file_search& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const create_assistant_request_tool_resources_file_search& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, create_assistant_request_tool_resources& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_assistant_request_tool_resources& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, create_assistant_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_assistant_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, file_expiration_after& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const file_expiration_after& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, create_file_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_file_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_content_image_file_object_image_file& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_content_image_file_object_image_file& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_content_image_file_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_content_image_file_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_content_image_url_object_image_url& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_content_image_url_object_image_url& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_content_image_url_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_content_image_url_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_request_content_text_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_request_content_text_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_request_content& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_request_content& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, create_message_request_content& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_message_request_content& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, attachment_tool& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const attachment_tool& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, create_message_request_attachments_item& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_message_request_attachments_item& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, create_message_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_message_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, truncation_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const truncation_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, create_run_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_run_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 create_thread_request_tool_resources_code_interpreter& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const create_thread_request_tool_resources_code_interpreter& x);
+COASSIST_MODELS_DECL void decode(
     const json::value& v,
     create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto& out,
     const detail::path_node& at);
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto&
         x);
-COASSIST_DECL void decode(
+COASSIST_MODELS_DECL void decode(
     const json::value& v,
     create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
         out,
     const detail::path_node& at);
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
         x);
-COASSIST_DECL void
+COASSIST_MODELS_DECL void
 decode(const json::value& v,
        create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
            out,
        const detail::path_node& at);
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
         x);
-COASSIST_DECL void
+COASSIST_MODELS_DECL void
 decode(const json::value& v,
        create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy& out,
        const detail::path_node& at);
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy& x);
-COASSIST_DECL void decode(const json::value& v,
-                          create_thread_request_tool_resources_file_search_vector_stores_item& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void
+decode(const json::value& v,
+       create_thread_request_tool_resources_file_search_vector_stores_item& out,
+       const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const create_thread_request_tool_resources_file_search_vector_stores_item& x);
-COASSIST_DECL void decode(const json::value& v,
-                          create_thread_request_tool_resources_file_search& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file_search& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_thread_request& x);
-COASSIST_DECL void decode(const json::value& v,
-                          create_thread_and_run_request_tool_resources_code_interpreter& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 create_thread_request_tool_resources_file_search& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_thread_request_tool_resources_file_search& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, create_thread_request_tool_resources& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_thread_request_tool_resources& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, create_thread_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_thread_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 create_thread_and_run_request_tool_resources_code_interpreter& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const create_thread_and_run_request_tool_resources_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v,
-                          create_thread_and_run_request_tool_resources_file_search& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_thread_and_run_request_tool_resources_file_search& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request_tool_resources& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_thread_and_run_request_tool_resources& x);
-COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_thread_and_run_request& x);
-COASSIST_DECL void decode(const json::value& v, create_upload_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_upload_request& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_file_attributes_value& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_file_attributes_value& x);
-COASSIST_DECL void decode(const json::value& v, create_vector_store_file_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_vector_store_file_request& x);
-COASSIST_DECL void decode(const json::value& v, create_vector_store_file_batch_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_vector_store_file_batch_request& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_expiration_after& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_expiration_after& x);
-COASSIST_DECL void decode(const json::value& v, create_vector_store_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const create_vector_store_request& x);
-COASSIST_DECL void decode(const json::value& v, delete_assistant_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const delete_assistant_response& x);
-COASSIST_DECL void decode(const json::value& v, delete_file_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const delete_file_response& x);
-COASSIST_DECL void decode(const json::value& v, delete_message_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const delete_message_response& x);
-COASSIST_DECL void decode(const json::value& v, delete_thread_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const delete_thread_response& x);
-COASSIST_DECL void decode(const json::value& v, delete_vector_store_file_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const delete_vector_store_file_response& x);
-COASSIST_DECL void decode(const json::value& v, delete_vector_store_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const delete_vector_store_response& x);
-COASSIST_DECL void decode(const json::value& v, error_object& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const error_object& x);
-COASSIST_DECL void decode(const json::value& v, error_response& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const error_response& x);
-COASSIST_DECL void decode(const json::value& v, list_assistants_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const list_assistants_response& x);
-COASSIST_DECL void decode(const json::value& v, open_ai_file& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const open_ai_file& x);
-COASSIST_DECL void decode(const json::value& v, list_files_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const list_files_response& x);
-COASSIST_DECL void decode(const json::value& v, message_object_incomplete_details& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_object_incomplete_details& x);
-COASSIST_DECL void decode(const json::value& v,
-                          message_content_text_annotations_file_citation_object_file_citation& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 create_thread_and_run_request_tool_resources_file_search& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const create_thread_and_run_request_tool_resources_file_search& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 create_thread_and_run_request_tool_resources& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_thread_and_run_request_tool_resources& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, create_thread_and_run_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_thread_and_run_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, create_upload_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_upload_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_file_attributes_value& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_file_attributes_value& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, create_vector_store_file_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_vector_store_file_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, create_vector_store_file_batch_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_vector_store_file_batch_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_expiration_after& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_expiration_after& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, create_vector_store_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const create_vector_store_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, delete_assistant_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const delete_assistant_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, delete_file_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const delete_file_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, delete_message_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const delete_message_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, delete_thread_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const delete_thread_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, delete_vector_store_file_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const delete_vector_store_file_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, delete_vector_store_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const delete_vector_store_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, error_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const error_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, error_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const error_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, list_assistants_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const list_assistants_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, open_ai_file& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const open_ai_file& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, list_files_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const list_files_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_object_incomplete_details& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_object_incomplete_details& x);
+COASSIST_MODELS_DECL void
+decode(const json::value& v,
+       message_content_text_annotations_file_citation_object_file_citation& out,
+       const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const message_content_text_annotations_file_citation_object_file_citation& x);
-COASSIST_DECL void decode(const json::value& v,
-                          message_content_text_annotations_file_citation_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_content_text_annotations_file_citation_object& x);
-COASSIST_DECL void decode(const json::value& v,
-                          message_content_text_annotations_file_path_object_file_path& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_content_text_annotations_file_citation_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const message_content_text_annotations_file_citation_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_content_text_annotations_file_path_object_file_path& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const message_content_text_annotations_file_path_object_file_path& x);
-COASSIST_DECL void decode(const json::value& v,
-                          message_content_text_annotations_file_path_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_content_text_annotations_file_path_object& x);
-COASSIST_DECL void decode(const json::value& v, message_content_text_annotation& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_content_text_annotation& x);
-COASSIST_DECL void decode(const json::value& v, message_content_text_object_text& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_content_text_object_text& x);
-COASSIST_DECL void decode(const json::value& v, message_content_text_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_content_text_object& x);
-COASSIST_DECL void decode(const json::value& v, message_content_refusal_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_content_refusal_object& x);
-COASSIST_DECL void decode(const json::value& v, message_content& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_content& x);
-COASSIST_DECL void decode(const json::value& v, message_object_attachments_item& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_object_attachments_item& x);
-COASSIST_DECL void decode(const json::value& v, message_object& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_object& x);
-COASSIST_DECL void decode(const json::value& v, list_messages_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const list_messages_response& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_message_creation_object_message_creation& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_content_text_annotations_file_path_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_content_text_annotations_file_path_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_content_text_annotation& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_content_text_annotation& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_content_text_object_text& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_content_text_object_text& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_content_text_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_content_text_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_content_refusal_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_content_refusal_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_content& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_content& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_object_attachments_item& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_object_attachments_item& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, list_messages_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const list_messages_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_message_creation_object_message_creation& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const run_step_details_message_creation_object_message_creation& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_message_creation_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_message_creation_object& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_code_output_logs_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_output_logs_object& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_code_output_image_object_image& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_message_creation_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_details_message_creation_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_code_output_logs_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const run_step_details_tool_calls_code_output_logs_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_code_output_image_object_image& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const run_step_details_tool_calls_code_output_image_object_image& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_code_output_image_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_output_image_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_code_output& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_code_output& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_code_object_code_interpreter& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_object_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_object& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_file_search_ranking_options_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_code_output_image_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const run_step_details_tool_calls_code_output_image_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_code_output& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_code_output& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_code_object_code_interpreter& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const run_step_details_tool_calls_code_object_code_interpreter& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_details_tool_calls_code_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_details_tool_calls_code_object& x);
+COASSIST_MODELS_DECL void
+decode(const json::value& v, run_step_details_tool_calls_file_search_ranking_options_object& out,
+       const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const run_step_details_tool_calls_file_search_ranking_options_object& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_file_search_result_object_content_item& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void
+decode(const json::value& v,
+       run_step_details_tool_calls_file_search_result_object_content_item& out,
+       const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const run_step_details_tool_calls_file_search_result_object_content_item& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_file_search_result_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_result_object& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_file_search_object_file_search& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_file_search_result_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const run_step_details_tool_calls_file_search_result_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_file_search_object_file_search& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const run_step_details_tool_calls_file_search_object_file_search& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file_search_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_object& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_function_object_function& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_function_object_function& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_function_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_function_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_tool_call& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_tool_call& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_details& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_details& x);
-COASSIST_DECL void decode(const json::value& v, run_step_object_last_error& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_object_last_error& x);
-COASSIST_DECL void decode(const json::value& v, run_step_completion_usage& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_completion_usage& x);
-COASSIST_DECL void decode(const json::value& v, run_step_object& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_object& x);
-COASSIST_DECL void decode(const json::value& v, list_run_steps_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const list_run_steps_response& x);
-COASSIST_DECL void decode(const json::value& v, run_tool_call_object_function& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_tool_call_object_function& x);
-COASSIST_DECL void decode(const json::value& v, run_tool_call_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_tool_call_object& x);
-COASSIST_DECL void decode(const json::value& v, run_object_required_action_submit_tool_outputs& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_object_required_action_submit_tool_outputs& x);
-COASSIST_DECL void decode(const json::value& v, run_object_required_action& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_object_required_action& x);
-COASSIST_DECL void decode(const json::value& v, run_object_last_error& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_object_last_error& x);
-COASSIST_DECL void decode(const json::value& v, run_object_incomplete_details& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_object_incomplete_details& x);
-COASSIST_DECL void decode(const json::value& v, run_completion_usage& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_completion_usage& x);
-COASSIST_DECL void decode(const json::value& v, run_object& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_object& x);
-COASSIST_DECL void decode(const json::value& v, list_runs_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const list_runs_response& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_file_object_last_error& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_file_object_last_error& x);
-COASSIST_DECL void decode(const json::value& v, static_chunking_strategy_response_param& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const static_chunking_strategy_response_param& x);
-COASSIST_DECL void decode(const json::value& v, other_chunking_strategy_response_param& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const other_chunking_strategy_response_param& x);
-COASSIST_DECL void decode(const json::value& v, chunking_strategy_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const chunking_strategy_response& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_file_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_file_object& x);
-COASSIST_DECL void decode(const json::value& v, list_vector_store_files_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const list_vector_store_files_response& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_object_file_counts& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_object_file_counts& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_object& x);
-COASSIST_DECL void decode(const json::value& v, list_vector_stores_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const list_vector_stores_response& x);
-COASSIST_DECL void decode(const json::value& v,
-                          message_delta_content_image_file_object_image_file& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_content_image_file_object_image_file& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_image_file_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_content_image_file_object& x);
-COASSIST_DECL void decode(const json::value& v,
-                          message_delta_content_image_url_object_image_url& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_content_image_url_object_image_url& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_image_url_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_content_image_url_object& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_refusal_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_content_refusal_object& x);
-COASSIST_DECL void
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_file_search_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_details_tool_calls_file_search_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_function_object_function& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const run_step_details_tool_calls_function_object_function& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_function_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_details_tool_calls_function_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_tool_call& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_tool_call& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_details_tool_calls_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_details_tool_calls_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_details& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_details& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_object_last_error& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_object_last_error& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_completion_usage& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_completion_usage& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, list_run_steps_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const list_run_steps_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_tool_call_object_function& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_tool_call_object_function& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_tool_call_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_tool_call_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_object_required_action_submit_tool_outputs& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_object_required_action_submit_tool_outputs& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_object_required_action& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_object_required_action& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_object_last_error& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_object_last_error& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_object_incomplete_details& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_object_incomplete_details& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_completion_usage& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_completion_usage& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, list_runs_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const list_runs_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_file_object_last_error& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_file_object_last_error& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, static_chunking_strategy_response_param& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const static_chunking_strategy_response_param& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, other_chunking_strategy_response_param& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const other_chunking_strategy_response_param& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, chunking_strategy_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const chunking_strategy_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_file_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_file_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, list_vector_store_files_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const list_vector_store_files_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_object_file_counts& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_object_file_counts& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, list_vector_stores_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const list_vector_stores_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_delta_content_image_file_object_image_file& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const message_delta_content_image_file_object_image_file& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_content_image_file_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_delta_content_image_file_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_delta_content_image_url_object_image_url& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_delta_content_image_url_object_image_url& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_content_image_url_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_delta_content_image_url_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_content_refusal_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_delta_content_refusal_object& x);
+COASSIST_MODELS_DECL void
 decode(const json::value& v,
        message_delta_content_text_annotations_file_citation_object_file_citation& out,
        const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const message_delta_content_text_annotations_file_citation_object_file_citation& x);
-COASSIST_DECL void decode(const json::value& v,
-                          message_delta_content_text_annotations_file_citation_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_delta_content_text_annotations_file_citation_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const message_delta_content_text_annotations_file_citation_object& x);
-COASSIST_DECL void decode(const json::value& v,
-                          message_delta_content_text_annotations_file_path_object_file_path& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void
+decode(const json::value& v, message_delta_content_text_annotations_file_path_object_file_path& out,
+       const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const message_delta_content_text_annotations_file_path_object_file_path& x);
-COASSIST_DECL void decode(const json::value& v,
-                          message_delta_content_text_annotations_file_path_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_content_text_annotations_file_path_object& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annotation& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_content_text_annotation& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_object_text& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_content_text_object_text& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_content_text_object& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_content& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_content& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_object_delta& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_object_delta& x);
-COASSIST_DECL void decode(const json::value& v, message_delta_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const message_delta_object& x);
-COASSIST_DECL void decode(const json::value& v,
-                          modify_assistant_request_tool_resources_code_interpreter& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const modify_assistant_request_tool_resources_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v,
-                          modify_assistant_request_tool_resources_file_search& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const modify_assistant_request_tool_resources_file_search& x);
-COASSIST_DECL void decode(const json::value& v, modify_assistant_request_tool_resources& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const modify_assistant_request_tool_resources& x);
-COASSIST_DECL void decode(const json::value& v, modify_assistant_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const modify_assistant_request& x);
-COASSIST_DECL void decode(const json::value& v, modify_message_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const modify_message_request& x);
-COASSIST_DECL void decode(const json::value& v, modify_run_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const modify_run_request& x);
-COASSIST_DECL void decode(const json::value& v,
-                          modify_thread_request_tool_resources_code_interpreter& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const modify_thread_request_tool_resources_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v,
-                          modify_thread_request_tool_resources_file_search& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const modify_thread_request_tool_resources_file_search& x);
-COASSIST_DECL void decode(const json::value& v, modify_thread_request_tool_resources& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const modify_thread_request_tool_resources& x);
-COASSIST_DECL void decode(const json::value& v, modify_thread_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const modify_thread_request& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_message_creation_object_message_creation& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_delta_content_text_annotations_file_path_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const message_delta_content_text_annotations_file_path_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_content_text_annotation& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_delta_content_text_annotation& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_content_text_object_text& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_delta_content_text_object_text& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_content_text_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_delta_content_text_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_content& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_delta_content& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_object_delta& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_delta_object_delta& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const message_delta_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 modify_assistant_request_tool_resources_code_interpreter& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const modify_assistant_request_tool_resources_code_interpreter& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 modify_assistant_request_tool_resources_file_search& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const modify_assistant_request_tool_resources_file_search& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, modify_assistant_request_tool_resources& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const modify_assistant_request_tool_resources& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, modify_assistant_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const modify_assistant_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, modify_message_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const modify_message_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, modify_run_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const modify_run_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 modify_thread_request_tool_resources_code_interpreter& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const modify_thread_request_tool_resources_code_interpreter& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 modify_thread_request_tool_resources_file_search& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const modify_thread_request_tool_resources_file_search& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, modify_thread_request_tool_resources& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const modify_thread_request_tool_resources& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, modify_thread_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const modify_thread_request& x);
+COASSIST_MODELS_DECL void
+decode(const json::value& v,
+       run_step_delta_step_details_message_creation_object_message_creation& out,
+       const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const run_step_delta_step_details_message_creation_object_message_creation& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_message_creation_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_step_details_message_creation_object& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_tool_calls_code_output_logs_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_delta_step_details_message_creation_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const run_step_delta_step_details_message_creation_object& x);
+COASSIST_MODELS_DECL void
+decode(const json::value& v, run_step_delta_step_details_tool_calls_code_output_logs_object& out,
+       const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const run_step_delta_step_details_tool_calls_code_output_logs_object& x);
-COASSIST_DECL void
+COASSIST_MODELS_DECL void
 decode(const json::value& v,
        run_step_delta_step_details_tool_calls_code_output_image_object_image& out,
        const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const run_step_delta_step_details_tool_calls_code_output_image_object_image& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_tool_calls_code_output_image_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void
+decode(const json::value& v, run_step_delta_step_details_tool_calls_code_output_image_object& out,
+       const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const run_step_delta_step_details_tool_calls_code_output_image_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_code_output& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_code_output& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_tool_calls_code_object_code_interpreter& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_delta_code_output& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_delta_code_output& x);
+COASSIST_MODELS_DECL void
+decode(const json::value& v,
+       run_step_delta_step_details_tool_calls_code_object_code_interpreter& out,
+       const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const run_step_delta_step_details_tool_calls_code_object_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_tool_calls_code_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_code_object& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_tool_calls_file_search_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_delta_step_details_tool_calls_code_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_code_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_delta_step_details_tool_calls_file_search_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const run_step_delta_step_details_tool_calls_file_search_object& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_tool_calls_function_object_function& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL void
+decode(const json::value& v, run_step_delta_step_details_tool_calls_function_object_function& out,
+       const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
 encode(const run_step_delta_step_details_tool_calls_function_object_function& x);
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_tool_calls_function_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_function_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_tool_call& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_tool_call& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_object& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_details& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_details& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_object_delta& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_object_delta& x);
-COASSIST_DECL void decode(const json::value& v, run_step_delta_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const run_step_delta_object& x);
-COASSIST_DECL void decode(const json::value& v,
-                          submit_tool_outputs_run_request_tool_outputs_item& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const submit_tool_outputs_run_request_tool_outputs_item& x);
-COASSIST_DECL void decode(const json::value& v, submit_tool_outputs_run_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const submit_tool_outputs_run_request& x);
-COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources_code_interpreter& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const thread_object_tool_resources_code_interpreter& x);
-COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources_file_search& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const thread_object_tool_resources_file_search& x);
-COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const thread_object_tool_resources& x);
-COASSIST_DECL void decode(const json::value& v, thread_object& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const thread_object& x);
-COASSIST_DECL void decode(const json::value& v, update_vector_store_file_attributes_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const update_vector_store_file_attributes_request& x);
-COASSIST_DECL void decode(const json::value& v, update_vector_store_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const update_vector_store_request& x);
-COASSIST_DECL void decode(const json::value& v, upload& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const upload& x);
-COASSIST_DECL void decode(const json::value& v, upload_part& out, const detail::path_node& at);
-COASSIST_DECL json::value encode(const upload_part& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_file_batch_object_file_counts& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_file_batch_object_file_counts& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_file_batch_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_file_batch_object& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_file_content_response_data_item& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_file_content_response_data_item& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_file_content_response& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_file_content_response& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_search_request_query& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_search_request_query& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_search_request_ranking_options& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_search_request_ranking_options& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_search_request& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_search_request& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_search_result_content_object& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_search_result_content_object& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_search_result_item& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_search_result_item& x);
-COASSIST_DECL void decode(const json::value& v, vector_store_search_results_page& out,
-                          const detail::path_node& at);
-COASSIST_DECL json::value encode(const vector_store_search_results_page& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_delta_step_details_tool_calls_function_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_function_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_delta_tool_call& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_delta_tool_call& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_delta_step_details_tool_calls_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_delta_step_details_tool_calls_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_delta_details& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_delta_details& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_delta_object_delta& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_delta_object_delta& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_delta_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const run_step_delta_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 submit_tool_outputs_run_request_tool_outputs_item& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const submit_tool_outputs_run_request_tool_outputs_item& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, submit_tool_outputs_run_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const submit_tool_outputs_run_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 thread_object_tool_resources_code_interpreter& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const thread_object_tool_resources_code_interpreter& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 thread_object_tool_resources_file_search& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const thread_object_tool_resources_file_search& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, thread_object_tool_resources& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const thread_object_tool_resources& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, thread_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const thread_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 update_vector_store_file_attributes_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const update_vector_store_file_attributes_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, update_vector_store_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const update_vector_store_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, upload& out, const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const upload& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, upload_part& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const upload_part& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 vector_store_file_batch_object_file_counts& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_file_batch_object_file_counts& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_file_batch_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_file_batch_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 vector_store_file_content_response_data_item& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_file_content_response_data_item& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_file_content_response& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_file_content_response& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_search_request_query& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_search_request_query& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 vector_store_search_request_ranking_options& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_search_request_ranking_options& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_search_request& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_search_request& x);
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 vector_store_search_result_content_object& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_search_result_content_object& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_search_result_item& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_search_result_item& x);
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_search_results_page& out,
+                                 const detail::path_node& at);
+COASSIST_MODELS_DECL json::value encode(const vector_store_search_results_page& x);
 
 } // namespace coassist::api
 

@@ -1,5 +1,5 @@
 // Separate compilation of the models: with COASSIST_SEPARATE_COMPILATION defined everywhere,
-// include this header in exactly one translation unit (<coassist/src.hpp> should include it).
+// include this header in exactly one translation unit (<coassist/src.hpp> does).
 #pragma once
 
 #ifndef COASSIST_SEPARATE_COMPILATION

@@ -441,9 +441,13 @@ run_request(std::shared_ptr<client_state> st, const request& req, const request_
     if (o.err) conn.discard();
 
     // a pooled connection the server closed just as we reused it: once, only if no response byte
-    // arrived and the body can be sent again
+    // arrived and the body can be sent again. A failed write never delivered the request whole;
+    // a read that failed after a complete write may follow a request the server did apply, so
+    // only an idempotent method is sent again then (RFC 9110, 9.2.2): a POST goes to the retry
+    // policy, which counts it (and a caller with max_retries = 0 decides for itself).
     if (o.err && o.reused && !o.any_response_byte && !stale_retry_used &&
-        (o.err.stage == stage::write || o.err.stage == stage::read) &&
+        (o.err.stage == stage::write ||
+         (o.err.stage == stage::read && is_idempotent_method(req.method))) &&
         (replayable || !o.body_touched)) {
       stale_retry_used = true;
       ++st->stats.retries;

@@ -8,8 +8,8 @@
 
 namespace coassist::api {
 
-COASSIST_DECL void decode(const json::value& v, add_upload_part_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, add_upload_part_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -17,15 +17,15 @@ COASSIST_DECL void decode(const json::value& v, add_upload_part_request& out,
   static constexpr std::array<std::string_view, 1> known{"data"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const add_upload_part_request& x) {
+COASSIST_MODELS_DECL json::value encode(const add_upload_part_request& x) {
   json::object o;
   detail::write_field(o, "data", x.data, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_tools_code& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_tools_code& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -33,15 +33,15 @@ COASSIST_DECL void decode(const json::value& v, assistant_tools_code& out,
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const assistant_tools_code& x) {
+COASSIST_MODELS_DECL json::value encode(const assistant_tools_code& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, file_search_ranking_options& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, file_search_ranking_options& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -50,7 +50,7 @@ COASSIST_DECL void decode(const json::value& v, file_search_ranking_options& out
   static constexpr std::array<std::string_view, 2> known{"ranker", "score_threshold"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const file_search_ranking_options& x) {
+COASSIST_MODELS_DECL json::value encode(const file_search_ranking_options& x) {
   json::object o;
   detail::write_field(o, "ranker", x.ranker);
   detail::write_field(o, "score_threshold", x.score_threshold, x.missing, 1);
@@ -58,8 +58,8 @@ COASSIST_DECL json::value encode(const file_search_ranking_options& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search_file_search& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_tools_file_search_file_search& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "max_num_results", out.max_num_results, out.extra, at);
@@ -67,7 +67,7 @@ COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search_file
   static constexpr std::array<std::string_view, 2> known{"max_num_results", "ranking_options"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const assistant_tools_file_search_file_search& x) {
+COASSIST_MODELS_DECL json::value encode(const assistant_tools_file_search_file_search& x) {
   json::object o;
   detail::write_field(o, "max_num_results", x.max_num_results);
   detail::write_field(o, "ranking_options", x.ranking_options);
@@ -75,8 +75,8 @@ COASSIST_DECL json::value encode(const assistant_tools_file_search_file_search& 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_tools_file_search& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -85,7 +85,7 @@ COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search& out
   static constexpr std::array<std::string_view, 2> known{"type", "file_search"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const assistant_tools_file_search& x) {
+COASSIST_MODELS_DECL json::value encode(const assistant_tools_file_search& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "file_search", x.file_search);
@@ -93,7 +93,8 @@ COASSIST_DECL json::value encode(const assistant_tools_file_search& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, function_object& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, function_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -105,7 +106,7 @@ COASSIST_DECL void decode(const json::value& v, function_object& out, const deta
                                                          "strict"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const function_object& x) {
+COASSIST_MODELS_DECL json::value encode(const function_object& x) {
   json::object o;
   detail::write_field(o, "description", x.description);
   detail::write_field(o, "name", x.name, x.missing, 1);
@@ -115,8 +116,8 @@ COASSIST_DECL json::value encode(const function_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_tools_function& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_tools_function& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -125,7 +126,7 @@ COASSIST_DECL void decode(const json::value& v, assistant_tools_function& out,
   static constexpr std::array<std::string_view, 2> known{"type", "function"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const assistant_tools_function& x) {
+COASSIST_MODELS_DECL json::value encode(const assistant_tools_function& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "function", x.function, x.missing, 1);
@@ -133,7 +134,8 @@ COASSIST_DECL json::value encode(const assistant_tools_function& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_tool& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_tool& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "code_interpreter") {
@@ -157,7 +159,7 @@ COASSIST_DECL void decode(const json::value& v, assistant_tool& out, const detai
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const assistant_tool& x) {
+COASSIST_MODELS_DECL json::value encode(const assistant_tool& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -166,39 +168,40 @@ COASSIST_DECL json::value encode(const assistant_tool& x) {
       static_cast<const assistant_tool::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          assistant_object_tool_resources_code_interpreter& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 assistant_object_tool_resources_code_interpreter& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const assistant_object_tool_resources_code_interpreter& x) {
+COASSIST_MODELS_DECL json::value encode(const assistant_object_tool_resources_code_interpreter& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources_file_search& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 assistant_object_tool_resources_file_search& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "vector_store_ids", out.vector_store_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"vector_store_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const assistant_object_tool_resources_file_search& x) {
+COASSIST_MODELS_DECL json::value encode(const assistant_object_tool_resources_file_search& x) {
   json::object o;
   detail::write_field(o, "vector_store_ids", x.vector_store_ids);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_object_tool_resources& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
@@ -206,7 +209,7 @@ COASSIST_DECL void decode(const json::value& v, assistant_object_tool_resources&
   static constexpr std::array<std::string_view, 2> known{"code_interpreter", "file_search"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const assistant_object_tool_resources& x) {
+COASSIST_MODELS_DECL json::value encode(const assistant_object_tool_resources& x) {
   json::object o;
   detail::write_field(o, "code_interpreter", x.code_interpreter);
   detail::write_field(o, "file_search", x.file_search);
@@ -214,8 +217,8 @@ COASSIST_DECL json::value encode(const assistant_object_tool_resources& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, response_format_text& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, response_format_text& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -223,15 +226,15 @@ COASSIST_DECL void decode(const json::value& v, response_format_text& out,
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const response_format_text& x) {
+COASSIST_MODELS_DECL json::value encode(const response_format_text& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, response_format_json_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, response_format_json_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -239,15 +242,15 @@ COASSIST_DECL void decode(const json::value& v, response_format_json_object& out
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const response_format_json_object& x) {
+COASSIST_MODELS_DECL json::value encode(const response_format_json_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, response_format_json_schema_json_schema& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, response_format_json_schema_json_schema& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -258,7 +261,7 @@ COASSIST_DECL void decode(const json::value& v, response_format_json_schema_json
   static constexpr std::array<std::string_view, 4> known{"description", "name", "schema", "strict"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const response_format_json_schema_json_schema& x) {
+COASSIST_MODELS_DECL json::value encode(const response_format_json_schema_json_schema& x) {
   json::object o;
   detail::write_field(o, "description", x.description);
   detail::write_field(o, "name", x.name, x.missing, 1);
@@ -268,8 +271,8 @@ COASSIST_DECL json::value encode(const response_format_json_schema_json_schema& 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, response_format_json_schema& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, response_format_json_schema& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -278,7 +281,7 @@ COASSIST_DECL void decode(const json::value& v, response_format_json_schema& out
   static constexpr std::array<std::string_view, 2> known{"type", "json_schema"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const response_format_json_schema& x) {
+COASSIST_MODELS_DECL json::value encode(const response_format_json_schema& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "json_schema", x.json_schema, x.missing, 1);
@@ -286,8 +289,8 @@ COASSIST_DECL json::value encode(const response_format_json_schema& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistants_api_response_format_option& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, assistants_api_response_format_option& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "text") {
@@ -317,7 +320,7 @@ COASSIST_DECL void decode(const json::value& v, assistants_api_response_format_o
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const assistants_api_response_format_option& x) {
+COASSIST_MODELS_DECL json::value encode(const assistants_api_response_format_option& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -326,8 +329,8 @@ COASSIST_DECL json::value encode(const assistants_api_response_format_option& x)
       static_cast<const assistants_api_response_format_option::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -350,7 +353,7 @@ COASSIST_DECL void decode(const json::value& v, assistant_object& out,
       "temperature", "top_p",        "response_format"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const assistant_object& x) {
+COASSIST_MODELS_DECL json::value encode(const assistant_object& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "object", x.object, x.missing, 1);
@@ -369,8 +372,8 @@ COASSIST_DECL json::value encode(const assistant_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search_type_only& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, assistant_tools_file_search_type_only& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -378,15 +381,15 @@ COASSIST_DECL void decode(const json::value& v, assistant_tools_file_search_type
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const assistant_tools_file_search_type_only& x) {
+COASSIST_MODELS_DECL json::value encode(const assistant_tools_file_search_type_only& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistants_named_tool_choice_function& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, assistants_named_tool_choice_function& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -394,15 +397,15 @@ COASSIST_DECL void decode(const json::value& v, assistants_named_tool_choice_fun
   static constexpr std::array<std::string_view, 1> known{"name"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const assistants_named_tool_choice_function& x) {
+COASSIST_MODELS_DECL json::value encode(const assistants_named_tool_choice_function& x) {
   json::object o;
   detail::write_field(o, "name", x.name, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistants_named_tool_choice& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, assistants_named_tool_choice& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -411,7 +414,7 @@ COASSIST_DECL void decode(const json::value& v, assistants_named_tool_choice& ou
   static constexpr std::array<std::string_view, 2> known{"type", "function"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const assistants_named_tool_choice& x) {
+COASSIST_MODELS_DECL json::value encode(const assistants_named_tool_choice& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "function", x.function);
@@ -419,8 +422,8 @@ COASSIST_DECL json::value encode(const assistants_named_tool_choice& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, assistants_api_tool_choice_option& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, assistants_api_tool_choice_option& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "function" || type == "code_interpreter" || type == "file_search") {
@@ -438,7 +441,7 @@ COASSIST_DECL void decode(const json::value& v, assistants_api_tool_choice_optio
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const assistants_api_tool_choice_option& x) {
+COASSIST_MODELS_DECL json::value encode(const assistants_api_tool_choice_option& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -447,8 +450,8 @@ COASSIST_DECL json::value encode(const assistants_api_tool_choice_option& x) {
       static_cast<const assistants_api_tool_choice_option::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, auto_chunking_strategy_request_param& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, auto_chunking_strategy_request_param& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -456,15 +459,15 @@ COASSIST_DECL void decode(const json::value& v, auto_chunking_strategy_request_p
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const auto_chunking_strategy_request_param& x) {
+COASSIST_MODELS_DECL json::value encode(const auto_chunking_strategy_request_param& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, static_chunking_strategy& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, static_chunking_strategy& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -476,7 +479,7 @@ COASSIST_DECL void decode(const json::value& v, static_chunking_strategy& out,
                                                          "chunk_overlap_tokens"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const static_chunking_strategy& x) {
+COASSIST_MODELS_DECL json::value encode(const static_chunking_strategy& x) {
   json::object o;
   detail::write_field(o, "max_chunk_size_tokens", x.max_chunk_size_tokens, x.missing, 0);
   detail::write_field(o, "chunk_overlap_tokens", x.chunk_overlap_tokens, x.missing, 1);
@@ -484,8 +487,8 @@ COASSIST_DECL json::value encode(const static_chunking_strategy& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, static_chunking_strategy_request_param& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, static_chunking_strategy_request_param& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -494,7 +497,7 @@ COASSIST_DECL void decode(const json::value& v, static_chunking_strategy_request
   static constexpr std::array<std::string_view, 2> known{"type", "static"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const static_chunking_strategy_request_param& x) {
+COASSIST_MODELS_DECL json::value encode(const static_chunking_strategy_request_param& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "static", x.static_, x.missing, 1);
@@ -502,8 +505,8 @@ COASSIST_DECL json::value encode(const static_chunking_strategy_request_param& x
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, chunking_strategy_request_param& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, chunking_strategy_request_param& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "auto") {
@@ -521,7 +524,7 @@ COASSIST_DECL void decode(const json::value& v, chunking_strategy_request_param&
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const chunking_strategy_request_param& x) {
+COASSIST_MODELS_DECL json::value encode(const chunking_strategy_request_param& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -530,8 +533,8 @@ COASSIST_DECL json::value encode(const chunking_strategy_request_param& x) {
       static_cast<const chunking_strategy_request_param::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, comparison_filter_value_array_item& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, comparison_filter_value_array_item& out,
+                                 const detail::path_node& at) {
   if (v.is_string()) {
     std::string alt{};
     decode(v, alt, at);
@@ -546,7 +549,7 @@ COASSIST_DECL void decode(const json::value& v, comparison_filter_value_array_it
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const comparison_filter_value_array_item& x) {
+COASSIST_MODELS_DECL json::value encode(const comparison_filter_value_array_item& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -555,8 +558,8 @@ COASSIST_DECL json::value encode(const comparison_filter_value_array_item& x) {
       static_cast<const comparison_filter_value_array_item::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, comparison_filter_value& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, comparison_filter_value& out,
+                                 const detail::path_node& at) {
   if (v.is_string()) {
     std::string alt{};
     decode(v, alt, at);
@@ -583,7 +586,7 @@ COASSIST_DECL void decode(const json::value& v, comparison_filter_value& out,
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const comparison_filter_value& x) {
+COASSIST_MODELS_DECL json::value encode(const comparison_filter_value& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -592,8 +595,8 @@ COASSIST_DECL json::value encode(const comparison_filter_value& x) {
       static_cast<const comparison_filter_value::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, comparison_filter& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, comparison_filter& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -603,7 +606,7 @@ COASSIST_DECL void decode(const json::value& v, comparison_filter& out,
   static constexpr std::array<std::string_view, 3> known{"type", "key", "value"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const comparison_filter& x) {
+COASSIST_MODELS_DECL json::value encode(const comparison_filter& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "key", x.key, x.missing, 1);
@@ -612,8 +615,8 @@ COASSIST_DECL json::value encode(const comparison_filter& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, complete_upload_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, complete_upload_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -622,7 +625,7 @@ COASSIST_DECL void decode(const json::value& v, complete_upload_request& out,
   static constexpr std::array<std::string_view, 2> known{"part_ids", "md5"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const complete_upload_request& x) {
+COASSIST_MODELS_DECL json::value encode(const complete_upload_request& x) {
   json::object o;
   detail::write_field(o, "part_ids", x.part_ids, x.missing, 0);
   detail::write_field(o, "md5", x.md5);
@@ -630,7 +633,8 @@ COASSIST_DECL json::value encode(const complete_upload_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, compound_filter& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, compound_filter& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -639,7 +643,7 @@ COASSIST_DECL void decode(const json::value& v, compound_filter& out, const deta
   static constexpr std::array<std::string_view, 2> known{"type", "filters"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const compound_filter& x) {
+COASSIST_MODELS_DECL json::value encode(const compound_filter& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "filters", x.filters, x.missing, 1);
@@ -647,7 +651,8 @@ COASSIST_DECL json::value encode(const compound_filter& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, search_filter& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, search_filter& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "eq" || type == "ne" || type == "gt" || type == "gte" || type == "lt" ||
@@ -666,7 +671,7 @@ COASSIST_DECL void decode(const json::value& v, search_filter& out, const detail
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const search_filter& x) {
+COASSIST_MODELS_DECL json::value encode(const search_filter& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -675,16 +680,16 @@ COASSIST_DECL json::value encode(const search_filter& x) {
       static_cast<const search_filter::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          create_assistant_request_tool_resources_code_interpreter& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 create_assistant_request_tool_resources_code_interpreter& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const create_assistant_request_tool_resources_code_interpreter& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
@@ -692,7 +697,7 @@ encode(const create_assistant_request_tool_resources_code_interpreter& x) {
   return o;
 }
 
-COASSIST_DECL void decode(
+COASSIST_MODELS_DECL void decode(
     const json::value& v,
     create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto&
         out,
@@ -704,7 +709,7 @@ COASSIST_DECL void decode(
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto&
         x) {
   json::object o;
@@ -713,7 +718,7 @@ COASSIST_DECL json::value encode(
   return o;
 }
 
-COASSIST_DECL void decode(
+COASSIST_MODELS_DECL void decode(
     const json::value& v,
     create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
         out,
@@ -729,7 +734,7 @@ COASSIST_DECL void decode(
                                                          "chunk_overlap_tokens"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
         x) {
   json::object o;
@@ -739,7 +744,7 @@ COASSIST_DECL json::value encode(
   return o;
 }
 
-COASSIST_DECL void decode(
+COASSIST_MODELS_DECL void decode(
     const json::value& v,
     create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
         out,
@@ -752,7 +757,7 @@ COASSIST_DECL void decode(
   static constexpr std::array<std::string_view, 2> known{"type", "static"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
         x) {
   json::object o;
@@ -762,7 +767,7 @@ COASSIST_DECL json::value encode(
   return o;
 }
 
-COASSIST_DECL void decode(
+COASSIST_MODELS_DECL void decode(
     const json::value& v,
     create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy& out,
     const detail::path_node& at) {
@@ -787,7 +792,7 @@ COASSIST_DECL void decode(
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_assistant_request_tool_resources_file_search_vector_stores_item_chunking_strategy&
         x) {
   return std::visit(
@@ -800,7 +805,7 @@ COASSIST_DECL json::value encode(
               variant&>(x));
 }
 
-COASSIST_DECL void
+COASSIST_MODELS_DECL void
 decode(const json::value& v,
        create_assistant_request_tool_resources_file_search_vector_stores_item& out,
        const detail::path_node& at) {
@@ -813,7 +818,7 @@ decode(const json::value& v,
                                                          "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const create_assistant_request_tool_resources_file_search_vector_stores_item& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
@@ -823,9 +828,9 @@ encode(const create_assistant_request_tool_resources_file_search_vector_stores_i
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          create_assistant_request_tool_resources_file_search& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 create_assistant_request_tool_resources_file_search& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "vector_store_ids", out.vector_store_ids, out.extra, at);
@@ -833,7 +838,8 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"vector_store_ids", "vector_stores"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_file_search& x) {
+COASSIST_MODELS_DECL json::value
+encode(const create_assistant_request_tool_resources_file_search& x) {
   json::object o;
   detail::write_field(o, "vector_store_ids", x.vector_store_ids);
   detail::write_field(o, "vector_stores", x.vector_stores);
@@ -841,8 +847,8 @@ COASSIST_DECL json::value encode(const create_assistant_request_tool_resources_f
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_resources& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, create_assistant_request_tool_resources& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
@@ -850,7 +856,7 @@ COASSIST_DECL void decode(const json::value& v, create_assistant_request_tool_re
   static constexpr std::array<std::string_view, 2> known{"code_interpreter", "file_search"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_assistant_request_tool_resources& x) {
+COASSIST_MODELS_DECL json::value encode(const create_assistant_request_tool_resources& x) {
   json::object o;
   detail::write_field(o, "code_interpreter", x.code_interpreter);
   detail::write_field(o, "file_search", x.file_search);
@@ -858,8 +864,8 @@ COASSIST_DECL json::value encode(const create_assistant_request_tool_resources& 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_assistant_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, create_assistant_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -879,7 +885,7 @@ COASSIST_DECL void decode(const json::value& v, create_assistant_request& out,
       "tool_resources", "metadata", "temperature", "top_p",        "response_format"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_assistant_request& x) {
+COASSIST_MODELS_DECL json::value encode(const create_assistant_request& x) {
   json::object o;
   detail::write_field(o, "model", x.model, x.missing, 0);
   detail::write_field(o, "name", x.name);
@@ -896,8 +902,8 @@ COASSIST_DECL json::value encode(const create_assistant_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, file_expiration_after& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, file_expiration_after& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -906,7 +912,7 @@ COASSIST_DECL void decode(const json::value& v, file_expiration_after& out,
   static constexpr std::array<std::string_view, 2> known{"anchor", "seconds"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const file_expiration_after& x) {
+COASSIST_MODELS_DECL json::value encode(const file_expiration_after& x) {
   json::object o;
   detail::write_field(o, "anchor", x.anchor, x.missing, 0);
   detail::write_field(o, "seconds", x.seconds, x.missing, 1);
@@ -914,8 +920,8 @@ COASSIST_DECL json::value encode(const file_expiration_after& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_file_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, create_file_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -925,7 +931,7 @@ COASSIST_DECL void decode(const json::value& v, create_file_request& out,
   static constexpr std::array<std::string_view, 3> known{"file", "purpose", "expires_after"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_file_request& x) {
+COASSIST_MODELS_DECL json::value encode(const create_file_request& x) {
   json::object o;
   detail::write_field(o, "file", x.file, x.missing, 0);
   detail::write_field(o, "purpose", x.purpose, x.missing, 1);
@@ -934,8 +940,9 @@ COASSIST_DECL json::value encode(const create_file_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_image_file_object_image_file& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_content_image_file_object_image_file& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -944,7 +951,7 @@ COASSIST_DECL void decode(const json::value& v, message_content_image_file_objec
   static constexpr std::array<std::string_view, 2> known{"file_id", "detail"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_content_image_file_object_image_file& x) {
+COASSIST_MODELS_DECL json::value encode(const message_content_image_file_object_image_file& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id, x.missing, 0);
   detail::write_field(o, "detail", x.detail);
@@ -952,8 +959,8 @@ COASSIST_DECL json::value encode(const message_content_image_file_object_image_f
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_image_file_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_content_image_file_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -962,7 +969,7 @@ COASSIST_DECL void decode(const json::value& v, message_content_image_file_objec
   static constexpr std::array<std::string_view, 2> known{"type", "image_file"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_content_image_file_object& x) {
+COASSIST_MODELS_DECL json::value encode(const message_content_image_file_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "image_file", x.image_file, x.missing, 1);
@@ -970,8 +977,9 @@ COASSIST_DECL json::value encode(const message_content_image_file_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_image_url_object_image_url& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_content_image_url_object_image_url& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -980,7 +988,7 @@ COASSIST_DECL void decode(const json::value& v, message_content_image_url_object
   static constexpr std::array<std::string_view, 2> known{"url", "detail"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_content_image_url_object_image_url& x) {
+COASSIST_MODELS_DECL json::value encode(const message_content_image_url_object_image_url& x) {
   json::object o;
   detail::write_field(o, "url", x.url, x.missing, 0);
   detail::write_field(o, "detail", x.detail);
@@ -988,8 +996,8 @@ COASSIST_DECL json::value encode(const message_content_image_url_object_image_ur
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_image_url_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_content_image_url_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -998,7 +1006,7 @@ COASSIST_DECL void decode(const json::value& v, message_content_image_url_object
   static constexpr std::array<std::string_view, 2> known{"type", "image_url"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_content_image_url_object& x) {
+COASSIST_MODELS_DECL json::value encode(const message_content_image_url_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "image_url", x.image_url, x.missing, 1);
@@ -1006,8 +1014,8 @@ COASSIST_DECL json::value encode(const message_content_image_url_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_request_content_text_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_request_content_text_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1016,7 +1024,7 @@ COASSIST_DECL void decode(const json::value& v, message_request_content_text_obj
   static constexpr std::array<std::string_view, 2> known{"type", "text"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_request_content_text_object& x) {
+COASSIST_MODELS_DECL json::value encode(const message_request_content_text_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "text", x.text, x.missing, 1);
@@ -1024,8 +1032,8 @@ COASSIST_DECL json::value encode(const message_request_content_text_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_request_content& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_request_content& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "image_file") {
@@ -1049,7 +1057,7 @@ COASSIST_DECL void decode(const json::value& v, message_request_content& out,
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const message_request_content& x) {
+COASSIST_MODELS_DECL json::value encode(const message_request_content& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -1058,8 +1066,8 @@ COASSIST_DECL json::value encode(const message_request_content& x) {
       static_cast<const message_request_content::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, create_message_request_content& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, create_message_request_content& out,
+                                 const detail::path_node& at) {
   if (v.is_string()) {
     std::string alt{};
     decode(v, alt, at);
@@ -1074,7 +1082,7 @@ COASSIST_DECL void decode(const json::value& v, create_message_request_content& 
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const create_message_request_content& x) {
+COASSIST_MODELS_DECL json::value encode(const create_message_request_content& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -1083,7 +1091,8 @@ COASSIST_DECL json::value encode(const create_message_request_content& x) {
       static_cast<const create_message_request_content::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, attachment_tool& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, attachment_tool& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "code_interpreter") {
@@ -1101,7 +1110,7 @@ COASSIST_DECL void decode(const json::value& v, attachment_tool& out, const deta
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const attachment_tool& x) {
+COASSIST_MODELS_DECL json::value encode(const attachment_tool& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -1110,8 +1119,8 @@ COASSIST_DECL json::value encode(const attachment_tool& x) {
       static_cast<const attachment_tool::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, create_message_request_attachments_item& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, create_message_request_attachments_item& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_id", out.file_id, out.extra, at);
@@ -1119,7 +1128,7 @@ COASSIST_DECL void decode(const json::value& v, create_message_request_attachmen
   static constexpr std::array<std::string_view, 2> known{"file_id", "tools"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_message_request_attachments_item& x) {
+COASSIST_MODELS_DECL json::value encode(const create_message_request_attachments_item& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id);
   detail::write_field(o, "tools", x.tools);
@@ -1127,8 +1136,8 @@ COASSIST_DECL json::value encode(const create_message_request_attachments_item& 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_message_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, create_message_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1140,7 +1149,7 @@ COASSIST_DECL void decode(const json::value& v, create_message_request& out,
                                                          "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_message_request& x) {
+COASSIST_MODELS_DECL json::value encode(const create_message_request& x) {
   json::object o;
   detail::write_field(o, "role", x.role, x.missing, 0);
   detail::write_field(o, "content", x.content, x.missing, 1);
@@ -1150,8 +1159,8 @@ COASSIST_DECL json::value encode(const create_message_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, truncation_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, truncation_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1160,7 +1169,7 @@ COASSIST_DECL void decode(const json::value& v, truncation_object& out,
   static constexpr std::array<std::string_view, 2> known{"type", "last_messages"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const truncation_object& x) {
+COASSIST_MODELS_DECL json::value encode(const truncation_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "last_messages", x.last_messages);
@@ -1168,8 +1177,8 @@ COASSIST_DECL json::value encode(const truncation_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_run_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, create_run_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1209,7 +1218,7 @@ COASSIST_DECL void decode(const json::value& v, create_run_request& out,
                                                           "response_format"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_run_request& x) {
+COASSIST_MODELS_DECL json::value encode(const create_run_request& x) {
   json::object o;
   detail::write_field(o, "assistant_id", x.assistant_id, x.missing, 0);
   detail::write_field(o, "model", x.model);
@@ -1232,23 +1241,24 @@ COASSIST_DECL json::value encode(const create_run_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          create_thread_request_tool_resources_code_interpreter& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 create_thread_request_tool_resources_code_interpreter& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources_code_interpreter& x) {
+COASSIST_MODELS_DECL json::value
+encode(const create_thread_request_tool_resources_code_interpreter& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(
+COASSIST_MODELS_DECL void decode(
     const json::value& v,
     create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto& out,
     const detail::path_node& at) {
@@ -1259,7 +1269,7 @@ COASSIST_DECL void decode(
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_auto&
         x) {
   json::object o;
@@ -1268,7 +1278,7 @@ COASSIST_DECL json::value encode(
   return o;
 }
 
-COASSIST_DECL void decode(
+COASSIST_MODELS_DECL void decode(
     const json::value& v,
     create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
         out,
@@ -1284,7 +1294,7 @@ COASSIST_DECL void decode(
                                                          "chunk_overlap_tokens"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static_static&
         x) {
   json::object o;
@@ -1294,7 +1304,7 @@ COASSIST_DECL json::value encode(
   return o;
 }
 
-COASSIST_DECL void
+COASSIST_MODELS_DECL void
 decode(const json::value& v,
        create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
            out,
@@ -1307,7 +1317,7 @@ decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"type", "static"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(
+COASSIST_MODELS_DECL json::value encode(
     const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy_static&
         x) {
   json::object o;
@@ -1317,7 +1327,7 @@ COASSIST_DECL json::value encode(
   return o;
 }
 
-COASSIST_DECL void
+COASSIST_MODELS_DECL void
 decode(const json::value& v,
        create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy& out,
        const detail::path_node& at) {
@@ -1342,7 +1352,7 @@ decode(const json::value& v,
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const create_thread_request_tool_resources_file_search_vector_stores_item_chunking_strategy&
            x) {
   return std::visit(
@@ -1355,9 +1365,10 @@ encode(const create_thread_request_tool_resources_file_search_vector_stores_item
               variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          create_thread_request_tool_resources_file_search_vector_stores_item& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void
+decode(const json::value& v,
+       create_thread_request_tool_resources_file_search_vector_stores_item& out,
+       const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
@@ -1367,7 +1378,7 @@ COASSIST_DECL void decode(const json::value& v,
                                                          "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const create_thread_request_tool_resources_file_search_vector_stores_item& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
@@ -1377,9 +1388,9 @@ encode(const create_thread_request_tool_resources_file_search_vector_stores_item
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          create_thread_request_tool_resources_file_search& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 create_thread_request_tool_resources_file_search& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "vector_store_ids", out.vector_store_ids, out.extra, at);
@@ -1387,7 +1398,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"vector_store_ids", "vector_stores"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file_search& x) {
+COASSIST_MODELS_DECL json::value encode(const create_thread_request_tool_resources_file_search& x) {
   json::object o;
   detail::write_field(o, "vector_store_ids", x.vector_store_ids);
   detail::write_field(o, "vector_stores", x.vector_stores);
@@ -1395,8 +1406,8 @@ COASSIST_DECL json::value encode(const create_thread_request_tool_resources_file
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resources& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, create_thread_request_tool_resources& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
@@ -1404,7 +1415,7 @@ COASSIST_DECL void decode(const json::value& v, create_thread_request_tool_resou
   static constexpr std::array<std::string_view, 2> known{"code_interpreter", "file_search"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_thread_request_tool_resources& x) {
+COASSIST_MODELS_DECL json::value encode(const create_thread_request_tool_resources& x) {
   json::object o;
   detail::write_field(o, "code_interpreter", x.code_interpreter);
   detail::write_field(o, "file_search", x.file_search);
@@ -1412,8 +1423,8 @@ COASSIST_DECL json::value encode(const create_thread_request_tool_resources& x) 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, create_thread_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "messages", out.messages, out.extra, at);
@@ -1422,7 +1433,7 @@ COASSIST_DECL void decode(const json::value& v, create_thread_request& out,
   static constexpr std::array<std::string_view, 3> known{"messages", "tool_resources", "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_thread_request& x) {
+COASSIST_MODELS_DECL json::value encode(const create_thread_request& x) {
   json::object o;
   detail::write_field(o, "messages", x.messages);
   detail::write_field(o, "tool_resources", x.tool_resources);
@@ -1431,16 +1442,16 @@ COASSIST_DECL json::value encode(const create_thread_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          create_thread_and_run_request_tool_resources_code_interpreter& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 create_thread_and_run_request_tool_resources_code_interpreter& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const create_thread_and_run_request_tool_resources_code_interpreter& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
@@ -1448,16 +1459,16 @@ encode(const create_thread_and_run_request_tool_resources_code_interpreter& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          create_thread_and_run_request_tool_resources_file_search& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 create_thread_and_run_request_tool_resources_file_search& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "vector_store_ids", out.vector_store_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"vector_store_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const create_thread_and_run_request_tool_resources_file_search& x) {
   json::object o;
   detail::write_field(o, "vector_store_ids", x.vector_store_ids);
@@ -1465,8 +1476,9 @@ encode(const create_thread_and_run_request_tool_resources_file_search& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request_tool_resources& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 create_thread_and_run_request_tool_resources& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
@@ -1474,7 +1486,7 @@ COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request_to
   static constexpr std::array<std::string_view, 2> known{"code_interpreter", "file_search"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_thread_and_run_request_tool_resources& x) {
+COASSIST_MODELS_DECL json::value encode(const create_thread_and_run_request_tool_resources& x) {
   json::object o;
   detail::write_field(o, "code_interpreter", x.code_interpreter);
   detail::write_field(o, "file_search", x.file_search);
@@ -1482,8 +1494,8 @@ COASSIST_DECL json::value encode(const create_thread_and_run_request_tool_resour
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, create_thread_and_run_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1521,7 +1533,7 @@ COASSIST_DECL void decode(const json::value& v, create_thread_and_run_request& o
                                                           "response_format"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_thread_and_run_request& x) {
+COASSIST_MODELS_DECL json::value encode(const create_thread_and_run_request& x) {
   json::object o;
   detail::write_field(o, "assistant_id", x.assistant_id, x.missing, 0);
   detail::write_field(o, "thread", x.thread);
@@ -1543,8 +1555,8 @@ COASSIST_DECL json::value encode(const create_thread_and_run_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_upload_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, create_upload_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1557,7 +1569,7 @@ COASSIST_DECL void decode(const json::value& v, create_upload_request& out,
                                                          "mime_type", "expires_after"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_upload_request& x) {
+COASSIST_MODELS_DECL json::value encode(const create_upload_request& x) {
   json::object o;
   detail::write_field(o, "filename", x.filename, x.missing, 0);
   detail::write_field(o, "purpose", x.purpose, x.missing, 1);
@@ -1568,8 +1580,8 @@ COASSIST_DECL json::value encode(const create_upload_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_file_attributes_value& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_file_attributes_value& out,
+                                 const detail::path_node& at) {
   if (v.is_string()) {
     std::string alt{};
     decode(v, alt, at);
@@ -1590,7 +1602,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_file_attributes_val
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const vector_store_file_attributes_value& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_file_attributes_value& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -1599,8 +1611,8 @@ COASSIST_DECL json::value encode(const vector_store_file_attributes_value& x) {
       static_cast<const vector_store_file_attributes_value::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, create_vector_store_file_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, create_vector_store_file_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1611,7 +1623,7 @@ COASSIST_DECL void decode(const json::value& v, create_vector_store_file_request
                                                          "attributes"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_vector_store_file_request& x) {
+COASSIST_MODELS_DECL json::value encode(const create_vector_store_file_request& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id, x.missing, 0);
   detail::write_field(o, "chunking_strategy", x.chunking_strategy);
@@ -1620,8 +1632,8 @@ COASSIST_DECL json::value encode(const create_vector_store_file_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_vector_store_file_batch_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, create_vector_store_file_batch_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
@@ -1632,7 +1644,7 @@ COASSIST_DECL void decode(const json::value& v, create_vector_store_file_batch_r
                                                          "attributes"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_vector_store_file_batch_request& x) {
+COASSIST_MODELS_DECL json::value encode(const create_vector_store_file_batch_request& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
   detail::write_field(o, "files", x.files);
@@ -1642,8 +1654,8 @@ COASSIST_DECL json::value encode(const create_vector_store_file_batch_request& x
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_expiration_after& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_expiration_after& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1652,7 +1664,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_expiration_after& o
   static constexpr std::array<std::string_view, 2> known{"anchor", "days"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const vector_store_expiration_after& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_expiration_after& x) {
   json::object o;
   detail::write_field(o, "anchor", x.anchor, x.missing, 0);
   detail::write_field(o, "days", x.days, x.missing, 1);
@@ -1660,8 +1672,8 @@ COASSIST_DECL json::value encode(const vector_store_expiration_after& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, create_vector_store_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, create_vector_store_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
@@ -1674,7 +1686,7 @@ COASSIST_DECL void decode(const json::value& v, create_vector_store_request& out
       "file_ids", "name", "description", "expires_after", "chunking_strategy", "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const create_vector_store_request& x) {
+COASSIST_MODELS_DECL json::value encode(const create_vector_store_request& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
   detail::write_field(o, "name", x.name);
@@ -1686,8 +1698,8 @@ COASSIST_DECL json::value encode(const create_vector_store_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, delete_assistant_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, delete_assistant_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1697,7 +1709,7 @@ COASSIST_DECL void decode(const json::value& v, delete_assistant_response& out,
   static constexpr std::array<std::string_view, 3> known{"id", "deleted", "object"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const delete_assistant_response& x) {
+COASSIST_MODELS_DECL json::value encode(const delete_assistant_response& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "deleted", x.deleted, x.missing, 1);
@@ -1706,8 +1718,8 @@ COASSIST_DECL json::value encode(const delete_assistant_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, delete_file_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, delete_file_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1717,7 +1729,7 @@ COASSIST_DECL void decode(const json::value& v, delete_file_response& out,
   static constexpr std::array<std::string_view, 3> known{"id", "object", "deleted"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const delete_file_response& x) {
+COASSIST_MODELS_DECL json::value encode(const delete_file_response& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "object", x.object, x.missing, 1);
@@ -1726,8 +1738,8 @@ COASSIST_DECL json::value encode(const delete_file_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, delete_message_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, delete_message_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1737,7 +1749,7 @@ COASSIST_DECL void decode(const json::value& v, delete_message_response& out,
   static constexpr std::array<std::string_view, 3> known{"id", "deleted", "object"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const delete_message_response& x) {
+COASSIST_MODELS_DECL json::value encode(const delete_message_response& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "deleted", x.deleted, x.missing, 1);
@@ -1746,8 +1758,8 @@ COASSIST_DECL json::value encode(const delete_message_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, delete_thread_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, delete_thread_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1757,7 +1769,7 @@ COASSIST_DECL void decode(const json::value& v, delete_thread_response& out,
   static constexpr std::array<std::string_view, 3> known{"id", "deleted", "object"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const delete_thread_response& x) {
+COASSIST_MODELS_DECL json::value encode(const delete_thread_response& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "deleted", x.deleted, x.missing, 1);
@@ -1766,8 +1778,8 @@ COASSIST_DECL json::value encode(const delete_thread_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, delete_vector_store_file_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, delete_vector_store_file_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1777,7 +1789,7 @@ COASSIST_DECL void decode(const json::value& v, delete_vector_store_file_respons
   static constexpr std::array<std::string_view, 3> known{"id", "deleted", "object"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const delete_vector_store_file_response& x) {
+COASSIST_MODELS_DECL json::value encode(const delete_vector_store_file_response& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "deleted", x.deleted, x.missing, 1);
@@ -1786,8 +1798,8 @@ COASSIST_DECL json::value encode(const delete_vector_store_file_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, delete_vector_store_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, delete_vector_store_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1797,7 +1809,7 @@ COASSIST_DECL void decode(const json::value& v, delete_vector_store_response& ou
   static constexpr std::array<std::string_view, 3> known{"id", "deleted", "object"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const delete_vector_store_response& x) {
+COASSIST_MODELS_DECL json::value encode(const delete_vector_store_response& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "deleted", x.deleted, x.missing, 1);
@@ -1806,7 +1818,8 @@ COASSIST_DECL json::value encode(const delete_vector_store_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, error_object& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, error_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1817,7 +1830,7 @@ COASSIST_DECL void decode(const json::value& v, error_object& out, const detail:
   static constexpr std::array<std::string_view, 4> known{"code", "message", "param", "type"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const error_object& x) {
+COASSIST_MODELS_DECL json::value encode(const error_object& x) {
   json::object o;
   detail::write_field(o, "code", x.code, x.missing, 0);
   detail::write_field(o, "message", x.message, x.missing, 1);
@@ -1827,7 +1840,8 @@ COASSIST_DECL json::value encode(const error_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, error_response& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, error_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1835,15 +1849,15 @@ COASSIST_DECL void decode(const json::value& v, error_response& out, const detai
   static constexpr std::array<std::string_view, 1> known{"error"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const error_response& x) {
+COASSIST_MODELS_DECL json::value encode(const error_response& x) {
   json::object o;
   detail::write_field(o, "error", x.error, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, list_assistants_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, list_assistants_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1856,7 +1870,7 @@ COASSIST_DECL void decode(const json::value& v, list_assistants_response& out,
                                                          "has_more"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const list_assistants_response& x) {
+COASSIST_MODELS_DECL json::value encode(const list_assistants_response& x) {
   json::object o;
   detail::write_field(o, "object", x.object, x.missing, 0);
   detail::write_field(o, "data", x.data, x.missing, 1);
@@ -1867,7 +1881,8 @@ COASSIST_DECL json::value encode(const list_assistants_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, open_ai_file& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, open_ai_file& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1885,7 +1900,7 @@ COASSIST_DECL void decode(const json::value& v, open_ai_file& out, const detail:
       "object", "purpose", "status",     "status_details"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const open_ai_file& x) {
+COASSIST_MODELS_DECL json::value encode(const open_ai_file& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "bytes", x.bytes, x.missing, 1);
@@ -1900,8 +1915,8 @@ COASSIST_DECL json::value encode(const open_ai_file& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, list_files_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, list_files_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1914,7 +1929,7 @@ COASSIST_DECL void decode(const json::value& v, list_files_response& out,
                                                          "has_more"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const list_files_response& x) {
+COASSIST_MODELS_DECL json::value encode(const list_files_response& x) {
   json::object o;
   detail::write_field(o, "object", x.object, x.missing, 0);
   detail::write_field(o, "data", x.data, x.missing, 1);
@@ -1925,8 +1940,8 @@ COASSIST_DECL json::value encode(const list_files_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_object_incomplete_details& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_object_incomplete_details& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1934,16 +1949,17 @@ COASSIST_DECL void decode(const json::value& v, message_object_incomplete_detail
   static constexpr std::array<std::string_view, 1> known{"reason"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_object_incomplete_details& x) {
+COASSIST_MODELS_DECL json::value encode(const message_object_incomplete_details& x) {
   json::object o;
   detail::write_field(o, "reason", x.reason, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          message_content_text_annotations_file_citation_object_file_citation& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void
+decode(const json::value& v,
+       message_content_text_annotations_file_citation_object_file_citation& out,
+       const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1951,7 +1967,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 1> known{"file_id"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const message_content_text_annotations_file_citation_object_file_citation& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id, x.missing, 0);
@@ -1959,9 +1975,9 @@ encode(const message_content_text_annotations_file_citation_object_file_citation
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          message_content_text_annotations_file_citation_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_content_text_annotations_file_citation_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1974,7 +1990,8 @@ COASSIST_DECL void decode(const json::value& v,
                                                          "start_index", "end_index"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_content_text_annotations_file_citation_object& x) {
+COASSIST_MODELS_DECL json::value
+encode(const message_content_text_annotations_file_citation_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "text", x.text, x.missing, 1);
@@ -1985,9 +2002,9 @@ COASSIST_DECL json::value encode(const message_content_text_annotations_file_cit
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          message_content_text_annotations_file_path_object_file_path& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_content_text_annotations_file_path_object_file_path& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -1995,7 +2012,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 1> known{"file_id"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const message_content_text_annotations_file_path_object_file_path& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id, x.missing, 0);
@@ -2003,9 +2020,9 @@ encode(const message_content_text_annotations_file_path_object_file_path& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          message_content_text_annotations_file_path_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_content_text_annotations_file_path_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2018,7 +2035,8 @@ COASSIST_DECL void decode(const json::value& v,
                                                          "end_index"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_content_text_annotations_file_path_object& x) {
+COASSIST_MODELS_DECL json::value
+encode(const message_content_text_annotations_file_path_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "text", x.text, x.missing, 1);
@@ -2029,8 +2047,8 @@ COASSIST_DECL json::value encode(const message_content_text_annotations_file_pat
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_text_annotation& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_content_text_annotation& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "file_citation") {
@@ -2048,7 +2066,7 @@ COASSIST_DECL void decode(const json::value& v, message_content_text_annotation&
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const message_content_text_annotation& x) {
+COASSIST_MODELS_DECL json::value encode(const message_content_text_annotation& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -2057,8 +2075,8 @@ COASSIST_DECL json::value encode(const message_content_text_annotation& x) {
       static_cast<const message_content_text_annotation::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_text_object_text& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_content_text_object_text& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2067,7 +2085,7 @@ COASSIST_DECL void decode(const json::value& v, message_content_text_object_text
   static constexpr std::array<std::string_view, 2> known{"value", "annotations"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_content_text_object_text& x) {
+COASSIST_MODELS_DECL json::value encode(const message_content_text_object_text& x) {
   json::object o;
   detail::write_field(o, "value", x.value, x.missing, 0);
   detail::write_field(o, "annotations", x.annotations, x.missing, 1);
@@ -2075,8 +2093,8 @@ COASSIST_DECL json::value encode(const message_content_text_object_text& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_text_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_content_text_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2085,7 +2103,7 @@ COASSIST_DECL void decode(const json::value& v, message_content_text_object& out
   static constexpr std::array<std::string_view, 2> known{"type", "text"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_content_text_object& x) {
+COASSIST_MODELS_DECL json::value encode(const message_content_text_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "text", x.text, x.missing, 1);
@@ -2093,8 +2111,8 @@ COASSIST_DECL json::value encode(const message_content_text_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content_refusal_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_content_refusal_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2103,7 +2121,7 @@ COASSIST_DECL void decode(const json::value& v, message_content_refusal_object& 
   static constexpr std::array<std::string_view, 2> known{"type", "refusal"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_content_refusal_object& x) {
+COASSIST_MODELS_DECL json::value encode(const message_content_refusal_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "refusal", x.refusal, x.missing, 1);
@@ -2111,7 +2129,8 @@ COASSIST_DECL json::value encode(const message_content_refusal_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_content& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_content& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "image_file") {
@@ -2141,7 +2160,7 @@ COASSIST_DECL void decode(const json::value& v, message_content& out, const deta
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const message_content& x) {
+COASSIST_MODELS_DECL json::value encode(const message_content& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -2150,8 +2169,8 @@ COASSIST_DECL json::value encode(const message_content& x) {
       static_cast<const message_content::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, message_object_attachments_item& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_object_attachments_item& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_id", out.file_id, out.extra, at);
@@ -2159,7 +2178,7 @@ COASSIST_DECL void decode(const json::value& v, message_object_attachments_item&
   static constexpr std::array<std::string_view, 2> known{"file_id", "tools"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_object_attachments_item& x) {
+COASSIST_MODELS_DECL json::value encode(const message_object_attachments_item& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id);
   detail::write_field(o, "tools", x.tools);
@@ -2167,7 +2186,8 @@ COASSIST_DECL json::value encode(const message_object_attachments_item& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_object& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2194,7 +2214,7 @@ COASSIST_DECL void decode(const json::value& v, message_object& out, const detai
       "attachments",  "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_object& x) {
+COASSIST_MODELS_DECL json::value encode(const message_object& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "object", x.object, x.missing, 1);
@@ -2214,8 +2234,8 @@ COASSIST_DECL json::value encode(const message_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, list_messages_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, list_messages_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2228,7 +2248,7 @@ COASSIST_DECL void decode(const json::value& v, list_messages_response& out,
                                                          "has_more"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const list_messages_response& x) {
+COASSIST_MODELS_DECL json::value encode(const list_messages_response& x) {
   json::object o;
   detail::write_field(o, "object", x.object, x.missing, 0);
   detail::write_field(o, "data", x.data, x.missing, 1);
@@ -2239,9 +2259,9 @@ COASSIST_DECL json::value encode(const list_messages_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_message_creation_object_message_creation& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_message_creation_object_message_creation& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2249,7 +2269,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 1> known{"message_id"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const run_step_details_message_creation_object_message_creation& x) {
   json::object o;
   detail::write_field(o, "message_id", x.message_id, x.missing, 0);
@@ -2257,8 +2277,9 @@ encode(const run_step_details_message_creation_object_message_creation& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_message_creation_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_message_creation_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2267,7 +2288,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_details_message_creatio
   static constexpr std::array<std::string_view, 2> known{"type", "message_creation"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_message_creation_object& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_details_message_creation_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "message_creation", x.message_creation, x.missing, 1);
@@ -2275,9 +2296,9 @@ COASSIST_DECL json::value encode(const run_step_details_message_creation_object&
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_code_output_logs_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_code_output_logs_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2286,7 +2307,8 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"type", "logs"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_output_logs_object& x) {
+COASSIST_MODELS_DECL json::value
+encode(const run_step_details_tool_calls_code_output_logs_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "logs", x.logs, x.missing, 1);
@@ -2294,9 +2316,9 @@ COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_output_l
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_code_output_image_object_image& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_code_output_image_object_image& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2304,7 +2326,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 1> known{"file_id"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const run_step_details_tool_calls_code_output_image_object_image& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id, x.missing, 0);
@@ -2312,9 +2334,9 @@ encode(const run_step_details_tool_calls_code_output_image_object_image& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_code_output_image_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_code_output_image_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2323,7 +2345,8 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"type", "image"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_output_image_object& x) {
+COASSIST_MODELS_DECL json::value
+encode(const run_step_details_tool_calls_code_output_image_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "image", x.image, x.missing, 1);
@@ -2331,8 +2354,8 @@ COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_output_i
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_code_output& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_code_output& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "logs") {
@@ -2350,7 +2373,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_code_output& out,
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const run_step_code_output& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_code_output& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -2359,9 +2382,9 @@ COASSIST_DECL json::value encode(const run_step_code_output& x) {
       static_cast<const run_step_code_output::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_code_object_code_interpreter& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_code_object_code_interpreter& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2370,7 +2393,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"input", "outputs"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const run_step_details_tool_calls_code_object_code_interpreter& x) {
   json::object o;
   detail::write_field(o, "input", x.input, x.missing, 0);
@@ -2379,8 +2402,8 @@ encode(const run_step_details_tool_calls_code_object_code_interpreter& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_details_tool_calls_code_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2390,7 +2413,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_code
   static constexpr std::array<std::string_view, 3> known{"id", "type", "code_interpreter"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_object& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_details_tool_calls_code_object& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "type", x.type, x.missing, 1);
@@ -2399,9 +2422,9 @@ COASSIST_DECL json::value encode(const run_step_details_tool_calls_code_object& 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_file_search_ranking_options_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void
+decode(const json::value& v, run_step_details_tool_calls_file_search_ranking_options_object& out,
+       const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2410,7 +2433,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"ranker", "score_threshold"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const run_step_details_tool_calls_file_search_ranking_options_object& x) {
   json::object o;
   detail::write_field(o, "ranker", x.ranker, x.missing, 0);
@@ -2419,9 +2442,10 @@ encode(const run_step_details_tool_calls_file_search_ranking_options_object& x) 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_file_search_result_object_content_item& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void
+decode(const json::value& v,
+       run_step_details_tool_calls_file_search_result_object_content_item& out,
+       const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "type", out.type, out.extra, at);
@@ -2429,7 +2453,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"type", "text"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const run_step_details_tool_calls_file_search_result_object_content_item& x) {
   json::object o;
   detail::write_field(o, "type", x.type);
@@ -2438,9 +2462,9 @@ encode(const run_step_details_tool_calls_file_search_result_object_content_item&
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_file_search_result_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_file_search_result_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2452,7 +2476,8 @@ COASSIST_DECL void decode(const json::value& v,
                                                          "content"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_result_object& x) {
+COASSIST_MODELS_DECL json::value
+encode(const run_step_details_tool_calls_file_search_result_object& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id, x.missing, 0);
   detail::write_field(o, "file_name", x.file_name, x.missing, 1);
@@ -2462,9 +2487,9 @@ COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_r
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_file_search_object_file_search& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_file_search_object_file_search& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "ranking_options", out.ranking_options, out.extra, at);
@@ -2472,7 +2497,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"ranking_options", "results"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const run_step_details_tool_calls_file_search_object_file_search& x) {
   json::object o;
   detail::write_field(o, "ranking_options", x.ranking_options);
@@ -2481,8 +2506,9 @@ encode(const run_step_details_tool_calls_file_search_object_file_search& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file_search_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_file_search_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2492,7 +2518,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_file
   static constexpr std::array<std::string_view, 3> known{"id", "type", "file_search"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_object& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_details_tool_calls_file_search_object& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "type", x.type, x.missing, 1);
@@ -2501,9 +2527,9 @@ COASSIST_DECL json::value encode(const run_step_details_tool_calls_file_search_o
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_details_tool_calls_function_object_function& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_function_object_function& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2513,7 +2539,8 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 3> known{"name", "arguments", "output"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_function_object_function& x) {
+COASSIST_MODELS_DECL json::value
+encode(const run_step_details_tool_calls_function_object_function& x) {
   json::object o;
   detail::write_field(o, "name", x.name, x.missing, 0);
   detail::write_field(o, "arguments", x.arguments, x.missing, 1);
@@ -2522,8 +2549,9 @@ COASSIST_DECL json::value encode(const run_step_details_tool_calls_function_obje
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_function_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_details_tool_calls_function_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2533,7 +2561,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_func
   static constexpr std::array<std::string_view, 3> known{"id", "type", "function"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_function_object& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_details_tool_calls_function_object& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "type", x.type, x.missing, 1);
@@ -2542,8 +2570,8 @@ COASSIST_DECL json::value encode(const run_step_details_tool_calls_function_obje
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_tool_call& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_tool_call& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "code_interpreter") {
@@ -2567,7 +2595,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_tool_call& out,
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const run_step_tool_call& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_tool_call& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -2576,8 +2604,8 @@ COASSIST_DECL json::value encode(const run_step_tool_call& x) {
       static_cast<const run_step_tool_call::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_details_tool_calls_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2586,7 +2614,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_details_tool_calls_obje
   static constexpr std::array<std::string_view, 2> known{"type", "tool_calls"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_details_tool_calls_object& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_details_tool_calls_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "tool_calls", x.tool_calls, x.missing, 1);
@@ -2594,8 +2622,8 @@ COASSIST_DECL json::value encode(const run_step_details_tool_calls_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_details& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_details& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "message_creation") {
@@ -2613,7 +2641,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_details& out,
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const run_step_details& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_details& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -2622,8 +2650,8 @@ COASSIST_DECL json::value encode(const run_step_details& x) {
       static_cast<const run_step_details::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_object_last_error& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_object_last_error& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2632,7 +2660,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_object_last_error& out,
   static constexpr std::array<std::string_view, 2> known{"code", "message"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_object_last_error& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_object_last_error& x) {
   json::object o;
   detail::write_field(o, "code", x.code, x.missing, 0);
   detail::write_field(o, "message", x.message, x.missing, 1);
@@ -2640,8 +2668,8 @@ COASSIST_DECL json::value encode(const run_step_object_last_error& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_completion_usage& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_completion_usage& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2653,7 +2681,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_completion_usage& out,
                                                          "total_tokens"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_completion_usage& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_completion_usage& x) {
   json::object o;
   detail::write_field(o, "completion_tokens", x.completion_tokens, x.missing, 0);
   detail::write_field(o, "prompt_tokens", x.prompt_tokens, x.missing, 1);
@@ -2662,7 +2690,8 @@ COASSIST_DECL json::value encode(const run_step_completion_usage& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_object& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2688,7 +2717,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_object& out, const deta
       "failed_at", "completed_at", "metadata",     "usage"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_object& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_object& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "object", x.object, x.missing, 1);
@@ -2710,8 +2739,8 @@ COASSIST_DECL json::value encode(const run_step_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, list_run_steps_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, list_run_steps_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2724,7 +2753,7 @@ COASSIST_DECL void decode(const json::value& v, list_run_steps_response& out,
                                                          "has_more"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const list_run_steps_response& x) {
+COASSIST_MODELS_DECL json::value encode(const list_run_steps_response& x) {
   json::object o;
   detail::write_field(o, "object", x.object, x.missing, 0);
   detail::write_field(o, "data", x.data, x.missing, 1);
@@ -2735,8 +2764,8 @@ COASSIST_DECL json::value encode(const list_run_steps_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_tool_call_object_function& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_tool_call_object_function& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2745,7 +2774,7 @@ COASSIST_DECL void decode(const json::value& v, run_tool_call_object_function& o
   static constexpr std::array<std::string_view, 2> known{"name", "arguments"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_tool_call_object_function& x) {
+COASSIST_MODELS_DECL json::value encode(const run_tool_call_object_function& x) {
   json::object o;
   detail::write_field(o, "name", x.name, x.missing, 0);
   detail::write_field(o, "arguments", x.arguments, x.missing, 1);
@@ -2753,8 +2782,8 @@ COASSIST_DECL json::value encode(const run_tool_call_object_function& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_tool_call_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_tool_call_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2764,7 +2793,7 @@ COASSIST_DECL void decode(const json::value& v, run_tool_call_object& out,
   static constexpr std::array<std::string_view, 3> known{"id", "type", "function"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_tool_call_object& x) {
+COASSIST_MODELS_DECL json::value encode(const run_tool_call_object& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "type", x.type, x.missing, 1);
@@ -2773,8 +2802,9 @@ COASSIST_DECL json::value encode(const run_tool_call_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_object_required_action_submit_tool_outputs& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_object_required_action_submit_tool_outputs& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2782,15 +2812,15 @@ COASSIST_DECL void decode(const json::value& v, run_object_required_action_submi
   static constexpr std::array<std::string_view, 1> known{"tool_calls"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_object_required_action_submit_tool_outputs& x) {
+COASSIST_MODELS_DECL json::value encode(const run_object_required_action_submit_tool_outputs& x) {
   json::object o;
   detail::write_field(o, "tool_calls", x.tool_calls, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_object_required_action& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_object_required_action& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2800,7 +2830,7 @@ COASSIST_DECL void decode(const json::value& v, run_object_required_action& out,
   static constexpr std::array<std::string_view, 2> known{"type", "submit_tool_outputs"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_object_required_action& x) {
+COASSIST_MODELS_DECL json::value encode(const run_object_required_action& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "submit_tool_outputs", x.submit_tool_outputs, x.missing, 1);
@@ -2808,8 +2838,8 @@ COASSIST_DECL json::value encode(const run_object_required_action& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_object_last_error& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_object_last_error& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2818,7 +2848,7 @@ COASSIST_DECL void decode(const json::value& v, run_object_last_error& out,
   static constexpr std::array<std::string_view, 2> known{"code", "message"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_object_last_error& x) {
+COASSIST_MODELS_DECL json::value encode(const run_object_last_error& x) {
   json::object o;
   detail::write_field(o, "code", x.code, x.missing, 0);
   detail::write_field(o, "message", x.message, x.missing, 1);
@@ -2826,23 +2856,23 @@ COASSIST_DECL json::value encode(const run_object_last_error& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_object_incomplete_details& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_object_incomplete_details& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "reason", out.reason, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"reason"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_object_incomplete_details& x) {
+COASSIST_MODELS_DECL json::value encode(const run_object_incomplete_details& x) {
   json::object o;
   detail::write_field(o, "reason", x.reason);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_completion_usage& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_completion_usage& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2854,7 +2884,7 @@ COASSIST_DECL void decode(const json::value& v, run_completion_usage& out,
                                                          "total_tokens"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_completion_usage& x) {
+COASSIST_MODELS_DECL json::value encode(const run_completion_usage& x) {
   json::object o;
   detail::write_field(o, "completion_tokens", x.completion_tokens, x.missing, 0);
   detail::write_field(o, "prompt_tokens", x.prompt_tokens, x.missing, 1);
@@ -2863,7 +2893,8 @@ COASSIST_DECL json::value encode(const run_completion_usage& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_object& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2928,7 +2959,7 @@ COASSIST_DECL void decode(const json::value& v, run_object& out, const detail::p
                                                           "response_format"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_object& x) {
+COASSIST_MODELS_DECL json::value encode(const run_object& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "object", x.object, x.missing, 1);
@@ -2961,8 +2992,8 @@ COASSIST_DECL json::value encode(const run_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, list_runs_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, list_runs_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2975,7 +3006,7 @@ COASSIST_DECL void decode(const json::value& v, list_runs_response& out,
                                                          "has_more"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const list_runs_response& x) {
+COASSIST_MODELS_DECL json::value encode(const list_runs_response& x) {
   json::object o;
   detail::write_field(o, "object", x.object, x.missing, 0);
   detail::write_field(o, "data", x.data, x.missing, 1);
@@ -2986,8 +3017,8 @@ COASSIST_DECL json::value encode(const list_runs_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_file_object_last_error& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_file_object_last_error& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -2996,7 +3027,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_file_object_last_er
   static constexpr std::array<std::string_view, 2> known{"code", "message"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const vector_store_file_object_last_error& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_file_object_last_error& x) {
   json::object o;
   detail::write_field(o, "code", x.code, x.missing, 0);
   detail::write_field(o, "message", x.message, x.missing, 1);
@@ -3004,8 +3035,8 @@ COASSIST_DECL json::value encode(const vector_store_file_object_last_error& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, static_chunking_strategy_response_param& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, static_chunking_strategy_response_param& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3014,7 +3045,7 @@ COASSIST_DECL void decode(const json::value& v, static_chunking_strategy_respons
   static constexpr std::array<std::string_view, 2> known{"type", "static"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const static_chunking_strategy_response_param& x) {
+COASSIST_MODELS_DECL json::value encode(const static_chunking_strategy_response_param& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "static", x.static_, x.missing, 1);
@@ -3022,8 +3053,8 @@ COASSIST_DECL json::value encode(const static_chunking_strategy_response_param& 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, other_chunking_strategy_response_param& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, other_chunking_strategy_response_param& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3031,15 +3062,15 @@ COASSIST_DECL void decode(const json::value& v, other_chunking_strategy_response
   static constexpr std::array<std::string_view, 1> known{"type"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const other_chunking_strategy_response_param& x) {
+COASSIST_MODELS_DECL json::value encode(const other_chunking_strategy_response_param& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, chunking_strategy_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, chunking_strategy_response& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "static") {
@@ -3057,7 +3088,7 @@ COASSIST_DECL void decode(const json::value& v, chunking_strategy_response& out,
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const chunking_strategy_response& x) {
+COASSIST_MODELS_DECL json::value encode(const chunking_strategy_response& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -3066,8 +3097,8 @@ COASSIST_DECL json::value encode(const chunking_strategy_response& x) {
       static_cast<const chunking_strategy_response::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_file_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_file_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3085,7 +3116,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_file_object& out,
       "status", "last_error", "chunking_strategy", "attributes"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const vector_store_file_object& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_file_object& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "object", x.object, x.missing, 1);
@@ -3100,8 +3131,8 @@ COASSIST_DECL json::value encode(const vector_store_file_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, list_vector_store_files_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, list_vector_store_files_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3114,7 +3145,7 @@ COASSIST_DECL void decode(const json::value& v, list_vector_store_files_response
                                                          "has_more"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const list_vector_store_files_response& x) {
+COASSIST_MODELS_DECL json::value encode(const list_vector_store_files_response& x) {
   json::object o;
   detail::write_field(o, "object", x.object, x.missing, 0);
   detail::write_field(o, "data", x.data, x.missing, 1);
@@ -3125,8 +3156,8 @@ COASSIST_DECL json::value encode(const list_vector_store_files_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_object_file_counts& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_object_file_counts& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3139,7 +3170,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_object_file_counts&
                                                          "cancelled", "total"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const vector_store_object_file_counts& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_object_file_counts& x) {
   json::object o;
   detail::write_field(o, "in_progress", x.in_progress, x.missing, 0);
   detail::write_field(o, "completed", x.completed, x.missing, 1);
@@ -3150,8 +3181,8 @@ COASSIST_DECL json::value encode(const vector_store_object_file_counts& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3171,7 +3202,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_object& out,
       "status", "expires_after", "expires_at", "last_active_at", "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const vector_store_object& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_object& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "object", x.object, x.missing, 1);
@@ -3188,8 +3219,8 @@ COASSIST_DECL json::value encode(const vector_store_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, list_vector_stores_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, list_vector_stores_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3202,7 +3233,7 @@ COASSIST_DECL void decode(const json::value& v, list_vector_stores_response& out
                                                          "has_more"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const list_vector_stores_response& x) {
+COASSIST_MODELS_DECL json::value encode(const list_vector_stores_response& x) {
   json::object o;
   detail::write_field(o, "object", x.object, x.missing, 0);
   detail::write_field(o, "data", x.data, x.missing, 1);
@@ -3213,9 +3244,9 @@ COASSIST_DECL json::value encode(const list_vector_stores_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          message_delta_content_image_file_object_image_file& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_delta_content_image_file_object_image_file& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_id", out.file_id, out.extra, at);
@@ -3223,7 +3254,8 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"file_id", "detail"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_delta_content_image_file_object_image_file& x) {
+COASSIST_MODELS_DECL json::value
+encode(const message_delta_content_image_file_object_image_file& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id);
   detail::write_field(o, "detail", x.detail);
@@ -3231,8 +3263,8 @@ COASSIST_DECL json::value encode(const message_delta_content_image_file_object_i
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_image_file_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_content_image_file_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3242,7 +3274,7 @@ COASSIST_DECL void decode(const json::value& v, message_delta_content_image_file
   static constexpr std::array<std::string_view, 3> known{"index", "type", "image_file"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_delta_content_image_file_object& x) {
+COASSIST_MODELS_DECL json::value encode(const message_delta_content_image_file_object& x) {
   json::object o;
   detail::write_field(o, "index", x.index, x.missing, 0);
   detail::write_field(o, "type", x.type, x.missing, 1);
@@ -3251,9 +3283,9 @@ COASSIST_DECL json::value encode(const message_delta_content_image_file_object& 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          message_delta_content_image_url_object_image_url& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_delta_content_image_url_object_image_url& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "url", out.url, out.extra, at);
@@ -3261,7 +3293,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"url", "detail"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_delta_content_image_url_object_image_url& x) {
+COASSIST_MODELS_DECL json::value encode(const message_delta_content_image_url_object_image_url& x) {
   json::object o;
   detail::write_field(o, "url", x.url);
   detail::write_field(o, "detail", x.detail);
@@ -3269,8 +3301,8 @@ COASSIST_DECL json::value encode(const message_delta_content_image_url_object_im
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_image_url_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_content_image_url_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3280,7 +3312,7 @@ COASSIST_DECL void decode(const json::value& v, message_delta_content_image_url_
   static constexpr std::array<std::string_view, 3> known{"index", "type", "image_url"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_delta_content_image_url_object& x) {
+COASSIST_MODELS_DECL json::value encode(const message_delta_content_image_url_object& x) {
   json::object o;
   detail::write_field(o, "index", x.index, x.missing, 0);
   detail::write_field(o, "type", x.type, x.missing, 1);
@@ -3289,8 +3321,8 @@ COASSIST_DECL json::value encode(const message_delta_content_image_url_object& x
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_refusal_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_content_refusal_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3300,7 +3332,7 @@ COASSIST_DECL void decode(const json::value& v, message_delta_content_refusal_ob
   static constexpr std::array<std::string_view, 3> known{"index", "type", "refusal"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_delta_content_refusal_object& x) {
+COASSIST_MODELS_DECL json::value encode(const message_delta_content_refusal_object& x) {
   json::object o;
   detail::write_field(o, "index", x.index, x.missing, 0);
   detail::write_field(o, "type", x.type, x.missing, 1);
@@ -3309,7 +3341,7 @@ COASSIST_DECL json::value encode(const message_delta_content_refusal_object& x) 
   return o;
 }
 
-COASSIST_DECL void
+COASSIST_MODELS_DECL void
 decode(const json::value& v,
        message_delta_content_text_annotations_file_citation_object_file_citation& out,
        const detail::path_node& at) {
@@ -3320,7 +3352,7 @@ decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"file_id", "quote"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const message_delta_content_text_annotations_file_citation_object_file_citation& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id);
@@ -3329,9 +3361,9 @@ encode(const message_delta_content_text_annotations_file_citation_object_file_ci
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          message_delta_content_text_annotations_file_citation_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_delta_content_text_annotations_file_citation_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3345,7 +3377,7 @@ COASSIST_DECL void decode(const json::value& v,
       "index", "type", "text", "file_citation", "start_index", "end_index"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const message_delta_content_text_annotations_file_citation_object& x) {
   json::object o;
   detail::write_field(o, "index", x.index, x.missing, 0);
@@ -3358,16 +3390,16 @@ encode(const message_delta_content_text_annotations_file_citation_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          message_delta_content_text_annotations_file_path_object_file_path& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void
+decode(const json::value& v, message_delta_content_text_annotations_file_path_object_file_path& out,
+       const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_id", out.file_id, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_id"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const message_delta_content_text_annotations_file_path_object_file_path& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id);
@@ -3375,9 +3407,9 @@ encode(const message_delta_content_text_annotations_file_path_object_file_path& 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          message_delta_content_text_annotations_file_path_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 message_delta_content_text_annotations_file_path_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3391,7 +3423,8 @@ COASSIST_DECL void decode(const json::value& v,
                                                          "file_path", "start_index", "end_index"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_delta_content_text_annotations_file_path_object& x) {
+COASSIST_MODELS_DECL json::value
+encode(const message_delta_content_text_annotations_file_path_object& x) {
   json::object o;
   detail::write_field(o, "index", x.index, x.missing, 0);
   detail::write_field(o, "type", x.type, x.missing, 1);
@@ -3403,8 +3436,8 @@ COASSIST_DECL json::value encode(const message_delta_content_text_annotations_fi
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annotation& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_content_text_annotation& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "file_citation") {
@@ -3422,7 +3455,7 @@ COASSIST_DECL void decode(const json::value& v, message_delta_content_text_annot
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const message_delta_content_text_annotation& x) {
+COASSIST_MODELS_DECL json::value encode(const message_delta_content_text_annotation& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -3431,8 +3464,8 @@ COASSIST_DECL json::value encode(const message_delta_content_text_annotation& x)
       static_cast<const message_delta_content_text_annotation::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_object_text& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_content_text_object_text& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "value", out.value, out.extra, at);
@@ -3440,7 +3473,7 @@ COASSIST_DECL void decode(const json::value& v, message_delta_content_text_objec
   static constexpr std::array<std::string_view, 2> known{"value", "annotations"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_delta_content_text_object_text& x) {
+COASSIST_MODELS_DECL json::value encode(const message_delta_content_text_object_text& x) {
   json::object o;
   detail::write_field(o, "value", x.value);
   detail::write_field(o, "annotations", x.annotations);
@@ -3448,8 +3481,8 @@ COASSIST_DECL json::value encode(const message_delta_content_text_object_text& x
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content_text_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_content_text_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3459,7 +3492,7 @@ COASSIST_DECL void decode(const json::value& v, message_delta_content_text_objec
   static constexpr std::array<std::string_view, 3> known{"index", "type", "text"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_delta_content_text_object& x) {
+COASSIST_MODELS_DECL json::value encode(const message_delta_content_text_object& x) {
   json::object o;
   detail::write_field(o, "index", x.index, x.missing, 0);
   detail::write_field(o, "type", x.type, x.missing, 1);
@@ -3468,8 +3501,8 @@ COASSIST_DECL json::value encode(const message_delta_content_text_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_content& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_content& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "image_file") {
@@ -3499,7 +3532,7 @@ COASSIST_DECL void decode(const json::value& v, message_delta_content& out,
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const message_delta_content& x) {
+COASSIST_MODELS_DECL json::value encode(const message_delta_content& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -3508,8 +3541,8 @@ COASSIST_DECL json::value encode(const message_delta_content& x) {
       static_cast<const message_delta_content::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_object_delta& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_object_delta& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "role", out.role, out.extra, at);
@@ -3517,7 +3550,7 @@ COASSIST_DECL void decode(const json::value& v, message_delta_object_delta& out,
   static constexpr std::array<std::string_view, 2> known{"role", "content"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_delta_object_delta& x) {
+COASSIST_MODELS_DECL json::value encode(const message_delta_object_delta& x) {
   json::object o;
   detail::write_field(o, "role", x.role);
   detail::write_field(o, "content", x.content);
@@ -3525,8 +3558,8 @@ COASSIST_DECL json::value encode(const message_delta_object_delta& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, message_delta_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, message_delta_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3536,7 +3569,7 @@ COASSIST_DECL void decode(const json::value& v, message_delta_object& out,
   static constexpr std::array<std::string_view, 3> known{"id", "object", "delta"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const message_delta_object& x) {
+COASSIST_MODELS_DECL json::value encode(const message_delta_object& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "object", x.object, x.missing, 1);
@@ -3545,16 +3578,16 @@ COASSIST_DECL json::value encode(const message_delta_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          modify_assistant_request_tool_resources_code_interpreter& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 modify_assistant_request_tool_resources_code_interpreter& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const modify_assistant_request_tool_resources_code_interpreter& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
@@ -3562,24 +3595,25 @@ encode(const modify_assistant_request_tool_resources_code_interpreter& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          modify_assistant_request_tool_resources_file_search& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 modify_assistant_request_tool_resources_file_search& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "vector_store_ids", out.vector_store_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"vector_store_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const modify_assistant_request_tool_resources_file_search& x) {
+COASSIST_MODELS_DECL json::value
+encode(const modify_assistant_request_tool_resources_file_search& x) {
   json::object o;
   detail::write_field(o, "vector_store_ids", x.vector_store_ids);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_assistant_request_tool_resources& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, modify_assistant_request_tool_resources& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
@@ -3587,7 +3621,7 @@ COASSIST_DECL void decode(const json::value& v, modify_assistant_request_tool_re
   static constexpr std::array<std::string_view, 2> known{"code_interpreter", "file_search"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const modify_assistant_request_tool_resources& x) {
+COASSIST_MODELS_DECL json::value encode(const modify_assistant_request_tool_resources& x) {
   json::object o;
   detail::write_field(o, "code_interpreter", x.code_interpreter);
   detail::write_field(o, "file_search", x.file_search);
@@ -3595,8 +3629,8 @@ COASSIST_DECL json::value encode(const modify_assistant_request_tool_resources& 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_assistant_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, modify_assistant_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "model", out.model, out.extra, at);
@@ -3615,7 +3649,7 @@ COASSIST_DECL void decode(const json::value& v, modify_assistant_request& out,
       "tool_resources", "metadata",         "temperature", "top_p",       "response_format"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const modify_assistant_request& x) {
+COASSIST_MODELS_DECL json::value encode(const modify_assistant_request& x) {
   json::object o;
   detail::write_field(o, "model", x.model);
   detail::write_field(o, "reasoning_effort", x.reasoning_effort);
@@ -3632,70 +3666,71 @@ COASSIST_DECL json::value encode(const modify_assistant_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_message_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, modify_message_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "metadata", out.metadata, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"metadata"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const modify_message_request& x) {
+COASSIST_MODELS_DECL json::value encode(const modify_message_request& x) {
   json::object o;
   detail::write_field(o, "metadata", x.metadata);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_run_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, modify_run_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "metadata", out.metadata, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"metadata"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const modify_run_request& x) {
+COASSIST_MODELS_DECL json::value encode(const modify_run_request& x) {
   json::object o;
   detail::write_field(o, "metadata", x.metadata);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          modify_thread_request_tool_resources_code_interpreter& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 modify_thread_request_tool_resources_code_interpreter& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const modify_thread_request_tool_resources_code_interpreter& x) {
+COASSIST_MODELS_DECL json::value
+encode(const modify_thread_request_tool_resources_code_interpreter& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          modify_thread_request_tool_resources_file_search& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 modify_thread_request_tool_resources_file_search& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "vector_store_ids", out.vector_store_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"vector_store_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const modify_thread_request_tool_resources_file_search& x) {
+COASSIST_MODELS_DECL json::value encode(const modify_thread_request_tool_resources_file_search& x) {
   json::object o;
   detail::write_field(o, "vector_store_ids", x.vector_store_ids);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_thread_request_tool_resources& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, modify_thread_request_tool_resources& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
@@ -3703,7 +3738,7 @@ COASSIST_DECL void decode(const json::value& v, modify_thread_request_tool_resou
   static constexpr std::array<std::string_view, 2> known{"code_interpreter", "file_search"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const modify_thread_request_tool_resources& x) {
+COASSIST_MODELS_DECL json::value encode(const modify_thread_request_tool_resources& x) {
   json::object o;
   detail::write_field(o, "code_interpreter", x.code_interpreter);
   detail::write_field(o, "file_search", x.file_search);
@@ -3711,8 +3746,8 @@ COASSIST_DECL json::value encode(const modify_thread_request_tool_resources& x) 
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, modify_thread_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, modify_thread_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "tool_resources", out.tool_resources, out.extra, at);
@@ -3720,7 +3755,7 @@ COASSIST_DECL void decode(const json::value& v, modify_thread_request& out,
   static constexpr std::array<std::string_view, 2> known{"tool_resources", "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const modify_thread_request& x) {
+COASSIST_MODELS_DECL json::value encode(const modify_thread_request& x) {
   json::object o;
   detail::write_field(o, "tool_resources", x.tool_resources);
   detail::write_field(o, "metadata", x.metadata);
@@ -3728,16 +3763,17 @@ COASSIST_DECL json::value encode(const modify_thread_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_message_creation_object_message_creation& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void
+decode(const json::value& v,
+       run_step_delta_step_details_message_creation_object_message_creation& out,
+       const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "message_id", out.message_id, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"message_id"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const run_step_delta_step_details_message_creation_object_message_creation& x) {
   json::object o;
   detail::write_field(o, "message_id", x.message_id);
@@ -3745,9 +3781,9 @@ encode(const run_step_delta_step_details_message_creation_object_message_creatio
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_message_creation_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_delta_step_details_message_creation_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3756,7 +3792,8 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"type", "message_creation"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_delta_step_details_message_creation_object& x) {
+COASSIST_MODELS_DECL json::value
+encode(const run_step_delta_step_details_message_creation_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "message_creation", x.message_creation);
@@ -3764,9 +3801,9 @@ COASSIST_DECL json::value encode(const run_step_delta_step_details_message_creat
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_tool_calls_code_output_logs_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void
+decode(const json::value& v, run_step_delta_step_details_tool_calls_code_output_logs_object& out,
+       const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3776,7 +3813,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 3> known{"index", "type", "logs"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const run_step_delta_step_details_tool_calls_code_output_logs_object& x) {
   json::object o;
   detail::write_field(o, "index", x.index, x.missing, 0);
@@ -3786,7 +3823,7 @@ encode(const run_step_delta_step_details_tool_calls_code_output_logs_object& x) 
   return o;
 }
 
-COASSIST_DECL void
+COASSIST_MODELS_DECL void
 decode(const json::value& v,
        run_step_delta_step_details_tool_calls_code_output_image_object_image& out,
        const detail::path_node& at) {
@@ -3796,7 +3833,7 @@ decode(const json::value& v,
   static constexpr std::array<std::string_view, 1> known{"file_id"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const run_step_delta_step_details_tool_calls_code_output_image_object_image& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id);
@@ -3804,9 +3841,9 @@ encode(const run_step_delta_step_details_tool_calls_code_output_image_object_ima
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_tool_calls_code_output_image_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void
+decode(const json::value& v, run_step_delta_step_details_tool_calls_code_output_image_object& out,
+       const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3816,7 +3853,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 3> known{"index", "type", "image"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const run_step_delta_step_details_tool_calls_code_output_image_object& x) {
   json::object o;
   detail::write_field(o, "index", x.index, x.missing, 0);
@@ -3826,8 +3863,8 @@ encode(const run_step_delta_step_details_tool_calls_code_output_image_object& x)
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_code_output& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_delta_code_output& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "logs") {
@@ -3845,7 +3882,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_delta_code_output& out,
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const run_step_delta_code_output& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_delta_code_output& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -3854,9 +3891,10 @@ COASSIST_DECL json::value encode(const run_step_delta_code_output& x) {
       static_cast<const run_step_delta_code_output::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_tool_calls_code_object_code_interpreter& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void
+decode(const json::value& v,
+       run_step_delta_step_details_tool_calls_code_object_code_interpreter& out,
+       const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "input", out.input, out.extra, at);
@@ -3864,7 +3902,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"input", "outputs"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const run_step_delta_step_details_tool_calls_code_object_code_interpreter& x) {
   json::object o;
   detail::write_field(o, "input", x.input);
@@ -3873,9 +3911,9 @@ encode(const run_step_delta_step_details_tool_calls_code_object_code_interpreter
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_tool_calls_code_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_delta_step_details_tool_calls_code_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3886,7 +3924,8 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 4> known{"index", "id", "type", "code_interpreter"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_code_object& x) {
+COASSIST_MODELS_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_code_object& x) {
   json::object o;
   detail::write_field(o, "index", x.index, x.missing, 0);
   detail::write_field(o, "id", x.id);
@@ -3896,9 +3935,9 @@ COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_co
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_tool_calls_file_search_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_delta_step_details_tool_calls_file_search_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3909,7 +3948,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 4> known{"index", "id", "type", "file_search"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const run_step_delta_step_details_tool_calls_file_search_object& x) {
   json::object o;
   detail::write_field(o, "index", x.index, x.missing, 0);
@@ -3920,9 +3959,9 @@ encode(const run_step_delta_step_details_tool_calls_file_search_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_tool_calls_function_object_function& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void
+decode(const json::value& v, run_step_delta_step_details_tool_calls_function_object_function& out,
+       const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "name", out.name, out.extra, at);
@@ -3931,7 +3970,7 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 3> known{"name", "arguments", "output"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value
+COASSIST_MODELS_DECL json::value
 encode(const run_step_delta_step_details_tool_calls_function_object_function& x) {
   json::object o;
   detail::write_field(o, "name", x.name);
@@ -3941,9 +3980,9 @@ encode(const run_step_delta_step_details_tool_calls_function_object_function& x)
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          run_step_delta_step_details_tool_calls_function_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_delta_step_details_tool_calls_function_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -3954,7 +3993,8 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 4> known{"index", "id", "type", "function"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_function_object& x) {
+COASSIST_MODELS_DECL json::value
+encode(const run_step_delta_step_details_tool_calls_function_object& x) {
   json::object o;
   detail::write_field(o, "index", x.index, x.missing, 0);
   detail::write_field(o, "id", x.id);
@@ -3964,8 +4004,8 @@ COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_fu
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_tool_call& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_delta_tool_call& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "code_interpreter") {
@@ -3989,7 +4029,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_delta_tool_call& out,
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const run_step_delta_tool_call& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_delta_tool_call& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -3998,8 +4038,9 @@ COASSIST_DECL json::value encode(const run_step_delta_tool_call& x) {
       static_cast<const run_step_delta_tool_call::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool_calls_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 run_step_delta_step_details_tool_calls_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -4008,7 +4049,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_delta_step_details_tool
   static constexpr std::array<std::string_view, 2> known{"type", "tool_calls"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_object& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_delta_step_details_tool_calls_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "tool_calls", x.tool_calls);
@@ -4016,8 +4057,8 @@ COASSIST_DECL json::value encode(const run_step_delta_step_details_tool_calls_ob
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_details& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_delta_details& out,
+                                 const detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = detail::discriminator(*o, "type");
     if (type == "message_creation") {
@@ -4035,7 +4076,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_delta_details& out,
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const run_step_delta_details& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_delta_details& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -4044,23 +4085,23 @@ COASSIST_DECL json::value encode(const run_step_delta_details& x) {
       static_cast<const run_step_delta_details::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_object_delta& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_delta_object_delta& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "step_details", out.step_details, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"step_details"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_delta_object_delta& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_delta_object_delta& x) {
   json::object o;
   detail::write_field(o, "step_details", x.step_details);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, run_step_delta_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, run_step_delta_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -4070,7 +4111,7 @@ COASSIST_DECL void decode(const json::value& v, run_step_delta_object& out,
   static constexpr std::array<std::string_view, 3> known{"id", "object", "delta"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const run_step_delta_object& x) {
+COASSIST_MODELS_DECL json::value encode(const run_step_delta_object& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "object", x.object, x.missing, 1);
@@ -4079,9 +4120,9 @@ COASSIST_DECL json::value encode(const run_step_delta_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v,
-                          submit_tool_outputs_run_request_tool_outputs_item& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 submit_tool_outputs_run_request_tool_outputs_item& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "tool_call_id", out.tool_call_id, out.extra, at);
@@ -4089,7 +4130,8 @@ COASSIST_DECL void decode(const json::value& v,
   static constexpr std::array<std::string_view, 2> known{"tool_call_id", "output"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const submit_tool_outputs_run_request_tool_outputs_item& x) {
+COASSIST_MODELS_DECL json::value
+encode(const submit_tool_outputs_run_request_tool_outputs_item& x) {
   json::object o;
   detail::write_field(o, "tool_call_id", x.tool_call_id);
   detail::write_field(o, "output", x.output);
@@ -4097,8 +4139,8 @@ COASSIST_DECL json::value encode(const submit_tool_outputs_run_request_tool_outp
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, submit_tool_outputs_run_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, submit_tool_outputs_run_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -4107,7 +4149,7 @@ COASSIST_DECL void decode(const json::value& v, submit_tool_outputs_run_request&
   static constexpr std::array<std::string_view, 2> known{"tool_outputs", "stream"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const submit_tool_outputs_run_request& x) {
+COASSIST_MODELS_DECL json::value encode(const submit_tool_outputs_run_request& x) {
   json::object o;
   detail::write_field(o, "tool_outputs", x.tool_outputs, x.missing, 0);
   detail::write_field(o, "stream", x.stream);
@@ -4115,38 +4157,40 @@ COASSIST_DECL json::value encode(const submit_tool_outputs_run_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources_code_interpreter& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 thread_object_tool_resources_code_interpreter& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "file_ids", out.file_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"file_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const thread_object_tool_resources_code_interpreter& x) {
+COASSIST_MODELS_DECL json::value encode(const thread_object_tool_resources_code_interpreter& x) {
   json::object o;
   detail::write_field(o, "file_ids", x.file_ids);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources_file_search& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 thread_object_tool_resources_file_search& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "vector_store_ids", out.vector_store_ids, out.extra, at);
   static constexpr std::array<std::string_view, 1> known{"vector_store_ids"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const thread_object_tool_resources_file_search& x) {
+COASSIST_MODELS_DECL json::value encode(const thread_object_tool_resources_file_search& x) {
   json::object o;
   detail::write_field(o, "vector_store_ids", x.vector_store_ids);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, thread_object_tool_resources& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "code_interpreter", out.code_interpreter, out.extra, at);
@@ -4154,7 +4198,7 @@ COASSIST_DECL void decode(const json::value& v, thread_object_tool_resources& ou
   static constexpr std::array<std::string_view, 2> known{"code_interpreter", "file_search"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const thread_object_tool_resources& x) {
+COASSIST_MODELS_DECL json::value encode(const thread_object_tool_resources& x) {
   json::object o;
   detail::write_field(o, "code_interpreter", x.code_interpreter);
   detail::write_field(o, "file_search", x.file_search);
@@ -4162,7 +4206,8 @@ COASSIST_DECL json::value encode(const thread_object_tool_resources& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, thread_object& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, thread_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -4175,7 +4220,7 @@ COASSIST_DECL void decode(const json::value& v, thread_object& out, const detail
                                                          "tool_resources", "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const thread_object& x) {
+COASSIST_MODELS_DECL json::value encode(const thread_object& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "object", x.object, x.missing, 1);
@@ -4186,8 +4231,9 @@ COASSIST_DECL json::value encode(const thread_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, update_vector_store_file_attributes_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 update_vector_store_file_attributes_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -4195,15 +4241,15 @@ COASSIST_DECL void decode(const json::value& v, update_vector_store_file_attribu
   static constexpr std::array<std::string_view, 1> known{"attributes"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const update_vector_store_file_attributes_request& x) {
+COASSIST_MODELS_DECL json::value encode(const update_vector_store_file_attributes_request& x) {
   json::object o;
   detail::write_field(o, "attributes", x.attributes, x.missing, 0);
   detail::write_extra(o, x.extra);
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, update_vector_store_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, update_vector_store_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "name", out.name, out.extra, at);
@@ -4212,7 +4258,7 @@ COASSIST_DECL void decode(const json::value& v, update_vector_store_request& out
   static constexpr std::array<std::string_view, 3> known{"name", "expires_after", "metadata"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const update_vector_store_request& x) {
+COASSIST_MODELS_DECL json::value encode(const update_vector_store_request& x) {
   json::object o;
   detail::write_field(o, "name", x.name);
   detail::write_field(o, "expires_after", x.expires_after);
@@ -4221,7 +4267,7 @@ COASSIST_DECL json::value encode(const update_vector_store_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, upload& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, upload& out, const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -4238,7 +4284,7 @@ COASSIST_DECL void decode(const json::value& v, upload& out, const detail::path_
       "id", "created_at", "filename", "bytes", "purpose", "status", "expires_at", "object", "file"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const upload& x) {
+COASSIST_MODELS_DECL json::value encode(const upload& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "created_at", x.created_at, x.missing, 1);
@@ -4253,7 +4299,8 @@ COASSIST_DECL json::value encode(const upload& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, upload_part& out, const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, upload_part& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -4264,7 +4311,7 @@ COASSIST_DECL void decode(const json::value& v, upload_part& out, const detail::
   static constexpr std::array<std::string_view, 4> known{"id", "created_at", "upload_id", "object"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const upload_part& x) {
+COASSIST_MODELS_DECL json::value encode(const upload_part& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "created_at", x.created_at, x.missing, 1);
@@ -4274,8 +4321,9 @@ COASSIST_DECL json::value encode(const upload_part& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_file_batch_object_file_counts& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 vector_store_file_batch_object_file_counts& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -4288,7 +4336,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_file_batch_object_f
                                                          "cancelled", "total"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const vector_store_file_batch_object_file_counts& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_file_batch_object_file_counts& x) {
   json::object o;
   detail::write_field(o, "in_progress", x.in_progress, x.missing, 0);
   detail::write_field(o, "completed", x.completed, x.missing, 1);
@@ -4299,8 +4347,8 @@ COASSIST_DECL json::value encode(const vector_store_file_batch_object_file_count
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_file_batch_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_file_batch_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -4314,7 +4362,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_file_batch_object& 
       "id", "object", "created_at", "vector_store_id", "status", "file_counts"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const vector_store_file_batch_object& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_file_batch_object& x) {
   json::object o;
   detail::write_field(o, "id", x.id, x.missing, 0);
   detail::write_field(o, "object", x.object, x.missing, 1);
@@ -4326,8 +4374,9 @@ COASSIST_DECL json::value encode(const vector_store_file_batch_object& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_file_content_response_data_item& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 vector_store_file_content_response_data_item& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "type", out.type, out.extra, at);
@@ -4335,7 +4384,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_file_content_respon
   static constexpr std::array<std::string_view, 2> known{"type", "text"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const vector_store_file_content_response_data_item& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_file_content_response_data_item& x) {
   json::object o;
   detail::write_field(o, "type", x.type);
   detail::write_field(o, "text", x.text);
@@ -4343,8 +4392,8 @@ COASSIST_DECL json::value encode(const vector_store_file_content_response_data_i
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_file_content_response& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_file_content_response& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -4355,7 +4404,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_file_content_respon
   static constexpr std::array<std::string_view, 4> known{"object", "data", "has_more", "next_page"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const vector_store_file_content_response& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_file_content_response& x) {
   json::object o;
   detail::write_field(o, "object", x.object, x.missing, 0);
   detail::write_field(o, "data", x.data, x.missing, 1);
@@ -4365,8 +4414,8 @@ COASSIST_DECL json::value encode(const vector_store_file_content_response& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_search_request_query& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_search_request_query& out,
+                                 const detail::path_node& at) {
   if (v.is_string()) {
     std::string alt{};
     decode(v, alt, at);
@@ -4381,7 +4430,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_search_request_quer
   }
   out = unknown_json{v};
 }
-COASSIST_DECL json::value encode(const vector_store_search_request_query& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_search_request_query& x) {
   return std::visit(
       [](const auto& alt) {
         using detail::encode; // primitives; models are found by argument-dependent lookup
@@ -4390,8 +4439,9 @@ COASSIST_DECL json::value encode(const vector_store_search_request_query& x) {
       static_cast<const vector_store_search_request_query::variant&>(x));
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_search_request_ranking_options& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 vector_store_search_request_ranking_options& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   detail::read_optional(o, "ranker", out.ranker, out.extra, at);
@@ -4399,7 +4449,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_search_request_rank
   static constexpr std::array<std::string_view, 2> known{"ranker", "score_threshold"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const vector_store_search_request_ranking_options& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_search_request_ranking_options& x) {
   json::object o;
   detail::write_field(o, "ranker", x.ranker);
   detail::write_field(o, "score_threshold", x.score_threshold);
@@ -4407,8 +4457,8 @@ COASSIST_DECL json::value encode(const vector_store_search_request_ranking_optio
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_search_request& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_search_request& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -4421,7 +4471,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_search_request& out
       "query", "rewrite_query", "max_num_results", "filters", "ranking_options"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const vector_store_search_request& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_search_request& x) {
   json::object o;
   detail::write_field(o, "query", x.query, x.missing, 0);
   detail::write_field(o, "rewrite_query", x.rewrite_query);
@@ -4432,8 +4482,9 @@ COASSIST_DECL json::value encode(const vector_store_search_request& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_search_result_content_object& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v,
+                                 vector_store_search_result_content_object& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -4442,7 +4493,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_search_result_conte
   static constexpr std::array<std::string_view, 2> known{"type", "text"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const vector_store_search_result_content_object& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_search_result_content_object& x) {
   json::object o;
   detail::write_field(o, "type", x.type, x.missing, 0);
   detail::write_field(o, "text", x.text, x.missing, 1);
@@ -4450,8 +4501,8 @@ COASSIST_DECL json::value encode(const vector_store_search_result_content_object
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_search_result_item& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_search_result_item& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -4464,7 +4515,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_search_result_item&
                                                          "attributes", "content"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const vector_store_search_result_item& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_search_result_item& x) {
   json::object o;
   detail::write_field(o, "file_id", x.file_id, x.missing, 0);
   detail::write_field(o, "filename", x.filename, x.missing, 1);
@@ -4475,8 +4526,8 @@ COASSIST_DECL json::value encode(const vector_store_search_result_item& x) {
   return o;
 }
 
-COASSIST_DECL void decode(const json::value& v, vector_store_search_results_page& out,
-                          const detail::path_node& at) {
+COASSIST_MODELS_DECL void decode(const json::value& v, vector_store_search_results_page& out,
+                                 const detail::path_node& at) {
   const json::object& o = detail::expect_object(v, at);
   out.extra.clear();
   out.missing = 0;
@@ -4489,7 +4540,7 @@ COASSIST_DECL void decode(const json::value& v, vector_store_search_results_page
                                                          "has_more", "next_page"};
   detail::collect_extra(o, known, out.extra);
 }
-COASSIST_DECL json::value encode(const vector_store_search_results_page& x) {
+COASSIST_MODELS_DECL json::value encode(const vector_store_search_results_page& x) {
   json::object o;
   detail::write_field(o, "object", x.object, x.missing, 0);
   detail::write_field(o, "search_query", x.search_query, x.missing, 1);

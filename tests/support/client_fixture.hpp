@@ -1,0 +1,85 @@
+// The client's end-to-end tests: a local server, an io_context and a coassist::client on it, and
+// small builders for the requests those tests send.
+#pragma once
+
+#include "emulator_control.hpp"
+
+#include <coassist/api.hpp>
+
+#include <functional>
+#include <future>
+#include <string>
+#include <vector>
+
+namespace coassist::test {
+
+inline client_options client_options_for(const emulator& emu) {
+  client_options o;
+  o.api_key = "sk-test";
+  o.base_url = emu.base_url;
+  o.poll_interval = std::chrono::milliseconds(5);
+  return o;
+}
+
+struct client_fixture {
+  emulator emu;
+  asio::io_context io;
+  client c;
+
+  explicit client_fixture(std::vector<std::string> emulator_args = {},
+                          const std::function<void(client_options&)>& tune = {})
+      : emu(std::move(emulator_args)), c(io.get_executor(), tuned(emu, tune)) {}
+
+  // Runs body() (a coroutine) on the io_context until it is done; rethrows what it threw.
+  template <class F> void run(F body) {
+    io.restart();
+    auto fut = asio::co_spawn(io, body(), asio::use_future);
+    io.run();
+    fut.get();
+  }
+
+private:
+  static client_options tuned(const emulator& emu,
+                              const std::function<void(client_options&)>& tune) {
+    auto o = client_options_for(emu);
+    if (tune) tune(o);
+    return o;
+  }
+};
+
+// Runs body(client) on a fresh io_context with a client on `emu`; rethrows.
+template <class F> void run_with_client(emulator& emu, F body) {
+  asio::io_context io;
+  client c(io.get_executor(), client_options_for(emu));
+  auto fut = asio::co_spawn(io, body(c), asio::use_future);
+  io.run();
+  fut.get();
+}
+
+inline api::create_message_request user_message(std::string text) {
+  api::create_message_request m;
+  m.role = "user";
+  m.content = api::create_message_request_content(std::move(text));
+  return m;
+}
+
+// A function tool taking an object with no declared properties.
+inline api::assistant_tool function_tool(std::string name) {
+  return json::value_to<api::assistant_tool>(
+      json::value{{"type", "function"},
+                  {"function",
+                   {{"name", std::move(name)},
+                    {"description", "test tool"},
+                    {"parameters", {{"type", "object"}, {"properties", json::object{}}}}}}});
+}
+
+inline api::create_assistant_request
+assistant_request(std::string name = "test", std::vector<api::assistant_tool> tools = {}) {
+  api::create_assistant_request r;
+  r.model = "gpt-4o";
+  r.name = api::nullable<std::string>(std::move(name));
+  if (!tools.empty()) r.tools = std::move(tools);
+  return r;
+}
+
+} // namespace coassist::test
