@@ -7,3 +7,18 @@ TEST_CASE("operation() finds every operation of the table at compile time", "[un
   STATIC_REQUIRE(op.path_template == "/threads/{thread_id}/runs/{run_id}/submit_tool_outputs");
   REQUIRE(coassist::api::find_operation("noSuchOperation") == nullptr);
 }
+
+TEST_CASE("error_info_of: coassist errors, cancellation and foreign exceptions", "[unit]") {
+  using namespace coassist;
+  auto nf = make_error(
+      error_info{errc::not_found, 404, "gone", "invalid_request_error", {}, {}, "req_1", {}});
+  CHECK(error_info_of(nf).kind == errc::not_found);
+  CHECK(error_info_of(nf).request_id == "req_1");
+  // what co_await on a cancelled Asio operation throws
+  auto aborted = std::make_exception_ptr(std::system_error(asio::error::operation_aborted));
+  CHECK(error_info_of(aborted).kind == errc::cancelled);
+  auto other = std::make_exception_ptr(std::runtime_error("tool broke"));
+  CHECK(error_info_of(other).kind == errc::invalid_argument);
+  CHECK(error_info_of(other).message == "tool broke");
+  CHECK(error_info_of(nullptr).message.empty());
+}

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -24,10 +25,26 @@ struct add_args {
 struct echo_args {
   std::string text;
 };
+struct slow_args {
+  int ms = 0;
+};
+
+// The `slow` tool's handlers: how many started, and how many saw their wait cancelled.
+std::atomic<int> slow_started{0}, slow_cancelled{0};
 
 auto make_tools() {
   return tools::make_tool_set(
       tools::tool("add", "Adds two integers", [](add_args x) { return x.a + x.b; }),
+      tools::tool("slow", "Waits ms milliseconds",
+                  [](slow_args x) -> asio::awaitable<std::string> {
+                    ++slow_started;
+                    asio::steady_timer t(co_await asio::this_coro::executor,
+                                         std::chrono::milliseconds(x.ms));
+                    auto [ec] =
+                        co_await t.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+                    if (ec == asio::error::operation_aborted) ++slow_cancelled;
+                    co_return "slept";
+                  }),
       tools::tool("echo", "Echoes after 20 ms", [](echo_args x) -> asio::awaitable<std::string> {
         asio::steady_timer t(co_await asio::this_coro::executor, 20ms);
         co_await t.async_wait(asio::use_awaitable);
@@ -269,4 +286,43 @@ TEST_CASE("run loop: a game loop drives a streamed run with poll() once per fram
   CHECK(frames > 1);
   CHECK(text.find("echo -> echo:frame") != std::string::npos);
   CHECK(text.find("add -> 3") != std::string::npos);
+}
+
+TEST_CASE("run loop: cancelling the loop mid-dispatch reaches every handler, submits nothing",
+          "[integration]") {
+  fixture f;
+  auto thread = f.setup("/call slow {\"ms\": 10000}\n/call slow {\"ms\": 10000}\n"
+                        "/call slow {\"ms\": 10000}");
+  slow_started = slow_cancelled = 0;
+  asio::cancellation_signal cancel;
+  std::exception_ptr result;
+  bool done = false;
+  auto rr = f.run_request();
+  asio::co_spawn(f.io, agent::create_and_run(f.c, make_tools(), thread, rr),
+                 asio::bind_cancellation_slot(cancel.slot(),
+                                              [&](std::exception_ptr ep, const api::run_object&) {
+                                                result = ep;
+                                                done = true;
+                                              }));
+  // once the three calls run, cancel the loop from outside (a timer, as an application would)
+  asio::steady_timer watch(f.io);
+  std::chrono::steady_clock::time_point cancelled_at;
+  std::function<void()> check = [&] {
+    if (slow_started == 3) {
+      cancelled_at = std::chrono::steady_clock::now();
+      cancel.emit(asio::cancellation_type::terminal);
+      return;
+    }
+    watch.expires_after(2ms);
+    watch.async_wait([&](std::error_code) { check(); });
+  };
+  check();
+  f.io.restart();
+  f.io.run_for(15s);
+  REQUIRE(done);
+  CHECK(std::chrono::steady_clock::now() - cancelled_at < 2s); // not the handlers' 10 s
+  CHECK(slow_cancelled == 3);
+  REQUIRE(result);
+  CHECK(error_info_of(result).kind == errc::cancelled);
+  CHECK(f.submissions().empty());
 }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <coassist/config.hpp>
+#include <coassist/detail/asio.hpp>
 
 #include <exception>
 #include <optional>
@@ -245,14 +246,23 @@ inline std::exception_ptr make_error(error_info info) {
   return std::make_exception_ptr(error(std::move(info)));
 }
 
-// The facts behind an exception_ptr, without letting anything escape. Exceptions that are not
-// coassist's (std::bad_alloc, a handler's own exception) become errc::invalid_argument with what().
+// The facts behind an exception_ptr, without letting anything escape. An Asio operation
+// cancelled under a coroutine (std::system_error with operation_aborted, what use_awaitable
+// throws) is errc::cancelled. Other exceptions that are not coassist's (std::bad_alloc, a
+// handler's own exception) become errc::invalid_argument with what().
 inline error_info error_info_of(std::exception_ptr ep) {
   if (!ep) return {};
   try {
     std::rethrow_exception(ep);
   } catch (const error& e) {
     return e.info();
+  } catch (const std::system_error& e) {
+    error_info i;
+    const bool aborted =
+        e.code() == asio::error::operation_aborted || e.code() == std::errc::operation_canceled;
+    i.kind = aborted ? errc::cancelled : errc::invalid_argument;
+    i.message = e.what();
+    return i;
   } catch (const std::exception& e) {
     error_info i;
     i.kind = errc::invalid_argument;
