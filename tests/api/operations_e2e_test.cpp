@@ -50,8 +50,8 @@ std::set<std::string> table_operation_ids() {
 TEST_CASE("typed client: all 48 operations against the local server, every body valid",
           "[integration]") {
   temp_file log("coassist-ops-log");
-  test::emulator emu(
-      {"--log-requests", log.path.string(), "--run-step-ms", "5", "--file-processing-ms", "5"});
+  test::emulator emu({"--log-requests", log.path.string(), "--log-bodies", "--run-step-ms", "5",
+                      "--file-processing-ms", "5"});
   run_with_client(emu, [](client c) -> asio::awaitable<void> {
     // ---- assistants
     api::create_assistant_request ar;
@@ -303,6 +303,23 @@ TEST_CASE("typed client: all 48 operations against the local server, every body 
   for (const auto& i : invalid)
     UNSCOPED_INFO(i);
   CHECK(invalid.empty());
+
+  // and every response the server sent validates against the spec's response schemas (Debian's
+  // python3 and python3-jsonschema, which scripts/setup.sh installs)
+  test::child_process validate(
+      {"/usr/bin/python3", std::string(COASSIST_SOURCE_DIR) + "/scripts/validate_responses.py",
+       "--spec", std::string(COASSIST_SHARED_DIR) + "/openai-spec", log.path.string()});
+  std::string summary;
+  for (;;) {
+    auto line = validate.read_line(std::chrono::seconds(60));
+    UNSCOPED_INFO(line);
+    if (line.rfind("validated ", 0) == 0) {
+      summary = line;
+      break;
+    }
+  }
+  CHECK(summary.find(", 0 invalid") != std::string::npos);
+  CHECK(validate.wait(std::chrono::seconds(30)) == 0);
 }
 
 TEST_CASE("typed client: bad input comes back as the error kind with the server's fields",
