@@ -22,3 +22,22 @@ TEST_CASE("error_info_of: coassist errors, cancellation and foreign exceptions",
   CHECK(error_info_of(other).message == "tool broke");
   CHECK(error_info_of(nullptr).message.empty());
 }
+
+TEST_CASE("transport failures map to the kind a caller acts on", "[unit]") {
+  using namespace coassist;
+  net::diagnostics parse_stage;
+  parse_stage.stage = net::stage::parse;
+  // the server broke framing: a malformed response
+  CHECK(detail::transport_error_info(http::error::bad_chunk, parse_stage).kind ==
+        errc::invalid_response);
+  CHECK(detail::transport_error_info(http::error::bad_status_line, parse_stage).kind ==
+        errc::invalid_response);
+  // EOF inside the body: the connection was cut, the response was not malformed
+  CHECK(detail::transport_error_info(http::error::partial_message, parse_stage).kind ==
+        errc::connection);
+  net::diagnostics read_stage;
+  read_stage.stage = net::stage::read;
+  CHECK(detail::transport_error_info(net::error::idle_timeout, read_stage).kind == errc::timeout);
+  CHECK(detail::transport_error_info(asio::error::connection_reset, read_stage).kind ==
+        errc::connection);
+}

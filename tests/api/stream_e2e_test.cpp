@@ -40,6 +40,18 @@ struct fixture : test::client_fixture {
   }
 };
 
+// Reads `s` until it ends: how many events came, and what the end threw (null for a clean end).
+asio::awaitable<std::pair<int, std::exception_ptr>> read_to_end(stream::run_stream& s) {
+  int seen = 0;
+  try {
+    while (co_await s.next())
+      ++seen;
+  } catch (...) {
+    co_return std::pair{seen, std::current_exception()};
+  }
+  co_return std::pair{seen, std::exception_ptr()};
+}
+
 std::vector<std::string> names_of(const std::vector<api::stream_event>& evs) {
   std::vector<std::string> names;
   for (const auto& e : evs)
@@ -168,17 +180,14 @@ TEST_CASE("stream: an error event is thrown as stream_error with the server's fi
   f.run([&]() -> asio::awaitable<void> {
     auto rr = f.run_request();
     auto s = co_await f.c.threads().runs().stream(thread, rr);
-    int seen = 0;
-    try {
-      while (co_await s.next())
-        ++seen;
-      FAIL("expected stream_error");
-    } catch (const stream_error& e) {
-      CHECK(e.kind() == errc::stream_error);
-      CHECK(e.info().message == "boom");
-      CHECK(e.info().code == "internal");
-      CHECK(e.info().type == "server_error");
-    }
+    auto [seen, ep] = co_await read_to_end(s);
+    REQUIRE(ep);
+    auto info = error_info_of(ep);
+    CHECK(info.kind == errc::stream_error);
+    CHECK(info.message == "boom");
+    CHECK(info.code == "internal");
+    CHECK(info.type == "server_error");
+    CHECK_THROWS_AS(std::rethrow_exception(ep), stream_error);
     CHECK(seen == 3); // created, queued, in_progress, then the error
     auto after_error = co_await s.next();
     CHECK_FALSE(after_error); // over, quietly
@@ -198,14 +207,10 @@ TEST_CASE("stream: a connection cut mid-stream is a clear error and the pool sta
   f.run([&]() -> asio::awaitable<void> {
     auto rr = f.run_request();
     auto s = co_await f.c.threads().runs().stream(thread, rr);
-    int seen = 0;
-    try {
-      while (co_await s.next())
-        ++seen;
-      FAIL("expected an error");
-    } catch (const error& e) {
-      CHECK((e.kind() == errc::connection || e.kind() == errc::stream_truncated));
-    }
+    auto [seen, ep] = co_await read_to_end(s);
+    REQUIRE(ep);
+    auto kind = error_info_of(ep).kind;
+    CHECK((kind == errc::connection || kind == errc::stream_truncated));
     CHECK(seen == 6);
     // the next calls work, on a fresh connection
     auto opened = f.c.transport_stats().connections_opened;
@@ -224,13 +229,10 @@ TEST_CASE("stream: a malformed chunk is an error, not a hang", "[integration]") 
   f.run([&]() -> asio::awaitable<void> {
     auto rr = f.run_request();
     auto s = co_await f.c.threads().runs().stream(thread, rr);
-    try {
-      while (co_await s.next()) {
-      }
-      FAIL("expected an error");
-    } catch (const error& e) {
-      CHECK(e.kind() != errc::timeout);
-    }
+    auto [seen, ep] = co_await read_to_end(s);
+    REQUIRE(ep);
+    CHECK(error_info_of(ep).kind == errc::invalid_response);
+    CHECK(seen == 4);
   });
 }
 
@@ -243,13 +245,10 @@ TEST_CASE("stream: a stalled stream fails at the idle deadline", "[integration]"
     so.idle_timeout = 300ms;
     auto s = co_await f.c.threads().runs().stream(thread, rr, so);
     auto start = std::chrono::steady_clock::now();
-    try {
-      while (co_await s.next()) {
-      }
-      FAIL("expected timeout_error");
-    } catch (const timeout_error& e) {
-      CHECK(e.kind() == errc::timeout);
-    }
+    auto [seen, ep] = co_await read_to_end(s);
+    REQUIRE(ep);
+    CHECK_THROWS_AS(std::rethrow_exception(ep), timeout_error);
+    CHECK(seen == 7); // the run, its step and its message opened, then silence
     auto took = std::chrono::steady_clock::now() - start;
     CHECK(took >= 250ms);
     CHECK(took < 3s);

@@ -92,6 +92,8 @@ inline error_info transport_error_info(std::error_code ec, const net::diagnostic
     info.kind = errc::timeout;
   else if (d.stage == net::stage::request)
     info.kind = errc::invalid_argument;
+  else if (http::is_framing_error(ec))
+    info.kind = errc::invalid_response; // the server broke HTTP/1.1 framing
   else
     info.kind = errc::connection;
   info.status = 0;

@@ -102,6 +102,12 @@ COASSIST_DECL std::error_code make_error_code(error e) noexcept {
   return {static_cast<int>(e), error_category()};
 }
 
+// True when the peer's bytes broke HTTP/1.1 framing (a malformed response). An EOF inside a
+// message is not one: that is a cut connection, and callers report it as such.
+COASSIST_DECL bool is_framing_error(std::error_code ec) noexcept {
+  return ec.category() == error_category() && ec != make_error_code(error::partial_message);
+}
+
 } // namespace coassist::http
 
 template <> struct std::is_error_code_enum<coassist::http::error> : std::true_type {};

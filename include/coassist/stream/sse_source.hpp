@@ -119,7 +119,8 @@ private:
     if (ec) {
       close();
       errc kind = ec == asio::error::operation_aborted ? errc::cancelled
-                  : (ec == net::error::idle_timeout)   ? errc::timeout
+                  : ec == net::error::idle_timeout     ? errc::timeout
+                  : http::is_framing_error(ec)         ? errc::invalid_response
                                                        : errc::connection;
       error_info info{kind, body_status(), ec.message(),       {}, {},
                       {},   request_id(),  "read event stream"};
