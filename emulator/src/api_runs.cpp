@@ -74,7 +74,7 @@ struct emitter {
   std::vector<sse_event>& events;
   int delay_ms;
   void operator()(std::string name, const json::object& data, int delay = -1) {
-    events.push_back({std::move(name), json::serialize(data), delay < 0 ? 0 : delay});
+    events.push_back({std::move(name), json_text(data), delay < 0 ? 0 : delay});
   }
   void delta(std::string name, const json::object& data) {
     (*this)(std::move(name), data, delay_ms);
@@ -332,8 +332,8 @@ private:
       std::string name = string_field(c, "name", "function");
       std::string args;
       if (auto a = c.find("arguments"); a != c.end())
-        args = a->value().is_string() ? std::string(a->value().get_string())
-                                      : json::serialize(a->value());
+        args =
+            a->value().is_string() ? std::string(a->value().get_string()) : json_text(a->value());
       std::string call_id = s_.new_id("call_");
       step_delta(step, {{"index", i},
                         {"id", call_id},
@@ -658,8 +658,8 @@ http_reply start_run(state& s, request_ctx& ctx, thread_rec& t, const std::strin
   auto& r = t.runs.add(rid, std::move(fresh));
   if (!wants_stream(ctx.body)) return poll_reply(s, r.obj);
   executor ex(s, t, r, events);
-  events.push_back({"thread.run.created", json::serialize(r.obj), 0});
-  events.push_back({"thread.run.queued", json::serialize(r.obj), 0});
+  events.push_back({"thread.run.created", json_text(r.obj), 0});
+  events.push_back({"thread.run.queued", json_text(r.obj), 0});
   ex.to_in_progress();
   ex.invoke();
   return stream_reply(std::move(events));
@@ -755,8 +755,7 @@ void register_run_handlers(state& s) {
         make_message(s, t, m.as_object(), tid);
     auto& stored = s.threads.insert_or_assign(tid, std::move(t)).first->second;
     std::vector<sse_event> events;
-    if (wants_stream(ctx.body))
-      events.push_back({"thread.created", json::serialize(stored.obj), 0});
+    if (wants_stream(ctx.body)) events.push_back({"thread.created", json_text(stored.obj), 0});
     return start_run(s, ctx, stored, tid, std::move(events));
   };
   h["getRun"] = [](state& s, request_ctx& ctx) {
@@ -858,8 +857,8 @@ void register_run_handlers(state& s) {
     r.phase_start = ctx.now;
     if (!wants_stream(ctx.body)) return poll_reply(s, r.obj);
     std::vector<sse_event> events;
-    events.push_back({"thread.run.step.completed", json::serialize(step), 0});
-    events.push_back({"thread.run.queued", json::serialize(r.obj), 0});
+    events.push_back({"thread.run.step.completed", json_text(step), 0});
+    events.push_back({"thread.run.queued", json_text(r.obj), 0});
     auto more = run_until_pause(s, t, r, ctx.now);
     events.insert(events.end(), more.begin(), more.end());
     return stream_reply(std::move(events));

@@ -32,7 +32,7 @@ std::int64_t unix_now() {
 http_reply json_reply(json::object body, unsigned status) {
   http_reply r;
   r.status = status;
-  r.body = json::serialize(body);
+  r.body = json_text(body);
   return r;
 }
 
@@ -318,10 +318,10 @@ fault_spec parse_fault(const json::value& v) {
     for (const auto& kv : it->value().as_object())
       f.headers.emplace_back(std::string(kv.key()), kv.value().is_string()
                                                         ? std::string(kv.value().as_string())
-                                                        : json::serialize(kv.value()));
+                                                        : json_text(kv.value()));
   if (auto it = o.find("body"); it != o.end())
-    f.body = it->value().is_string() ? std::string(it->value().as_string())
-                                     : json::serialize(it->value());
+    f.body =
+        it->value().is_string() ? std::string(it->value().as_string()) : json_text(it->value());
   if (auto it = o.find("delay_ms"); it != o.end()) f.delay_ms = it->value().to_number<int>();
   if (auto it = o.find("cut"); it != o.end()) {
     f.cut = it->value().as_string();

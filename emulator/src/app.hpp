@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <coassist/json/text.hpp> // numbers written as the service writes them (1.0, not 1E0)
 
 #include <chrono>
 #include <map>
@@ -15,6 +16,7 @@
 
 namespace emu {
 namespace json = boost::json;
+using coassist::json_text;
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 

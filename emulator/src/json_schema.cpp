@@ -57,7 +57,7 @@ std::string type_phrase(std::string_view type) {
 
 std::string quoted(const json::value& v) {
   if (v.is_string()) return "'" + std::string(v.get_string()) + "'";
-  return json::serialize(v);
+  return json_text(v);
 }
 
 // "'a'", "'a' and 'b'", "'a', 'b', and 'c'"

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <coassist/json/text.hpp> // numbers written as the service writes them (1.0, not 1E0)
 
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 
 namespace emu {
 namespace json = boost::json;
+using coassist::json_text;
 
 struct schema_error {
   std::string param;   // e.g. "tools[0].type"

@@ -101,7 +101,7 @@ void log_request(shared_ctx& ctx, const http_request& in, const http_reply& out)
       line["response"] = ec ? json::value(out.body) : v;
     }
   }
-  std::string text = json::serialize(line);
+  std::string text = json_text(line);
   std::lock_guard lock(ctx.log_mutex);
   ctx.log << text << '\n';
   ctx.log.flush();

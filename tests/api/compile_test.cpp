@@ -40,4 +40,15 @@ TEST_CASE("transport failures map to the kind a caller acts on", "[unit]") {
   CHECK(detail::transport_error_info(net::error::idle_timeout, read_stage).kind == errc::timeout);
   CHECK(detail::transport_error_info(asio::error::connection_reset, read_stage).kind ==
         errc::connection);
+  // where it failed, then the error, once
+  net::diagnostics refused;
+  refused.stage = net::stage::connect;
+  refused.where = "connect 127.0.0.1:1";
+  refused.message = "connect 127.0.0.1:1: Connection refused";
+  std::error_code ec = asio::error::connection_refused;
+  auto info = detail::transport_error_info(ec, refused);
+  CHECK(info.where == "connect 127.0.0.1:1");
+  auto what = std::string(error(info).what());
+  CHECK(what.rfind("connect 127.0.0.1:1: " + ec.message(), 0) == 0);
+  CHECK(what.find(ec.message()) == what.rfind(ec.message())); // once
 }

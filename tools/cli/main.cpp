@@ -106,7 +106,7 @@ json::value string_or_null(const std::string& s) {
 }
 
 void write_line(std::FILE* f, const json::value& v) {
-  std::string s = json::serialize(v);
+  std::string s = json_text(v);
   s += '\n';
   std::fwrite(s.data(), 1, s.size(), f);
   std::fflush(f);
@@ -160,7 +160,7 @@ error_info stream_error_info(const json::value& data) {
     if (!v) return {};
     if (v->is_string()) return std::string(v->get_string());
     if (v->is_null()) return {};
-    return json::serialize(*v);
+    return json_text(*v);
   };
   info.message = text("message");
   if (info.message.empty()) info.message = "the server sent event: error";

@@ -20,6 +20,7 @@
 #include <coassist/api/operations.hpp>
 #include <coassist/config.hpp>
 #include <coassist/detail/asio.hpp>
+#include <coassist/json/text.hpp>
 #include <coassist/net/http_client.hpp>
 #include <coassist/net/url.hpp>
 
@@ -97,7 +98,7 @@ inline error_info transport_error_info(std::error_code ec, const net::diagnostic
   else
     info.kind = errc::connection;
   info.status = 0;
-  info.where = d.message.empty() ? std::string(net::to_string(d.stage)) : d.message;
+  info.where = d.where.empty() ? std::string(net::to_string(d.stage)) : d.where;
   info.message = ec.message();
   return info;
 }
@@ -184,7 +185,7 @@ inline net::request build_request(client_state& st, const api::operation_info& o
       for (auto& [k, v] : ro.extra_body)
         body.get_object()[k] = v;
     }
-    req.body = json::serialize(body);
+    req.body = json_text(body);
     h.set("Content-Type", "application/json");
   }
   return req;

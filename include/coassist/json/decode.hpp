@@ -20,9 +20,9 @@
 #pragma once
 
 #include <coassist/json/reflect.hpp>
+#include <coassist/json/text.hpp>
 
 #include <boost/json/monotonic_resource.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <boost/json/value.hpp>
 
@@ -96,7 +96,7 @@ COASSIST_DECL void render_path(const path_node& node, std::string& out) {
     out += node.key;
   } else {
     out += '[';
-    out += json::serialize(json::string_view(node.key.data(), node.key.size()));
+    out += json_quote(node.key);
     out += ']';
   }
 }
@@ -110,9 +110,12 @@ COASSIST_DECL std::string describe_value(const json::value& v) {
   else if (v.is_array())
     text = v.as_array().empty() ? "[]" : "an array";
   else
-    text = json::serialize(v);
+    text = json_text(v);
   if (text.size() > limit) {
-    text.resize(limit);
+    std::size_t cut = limit;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+      --cut; // never split a UTF-8 sequence: the text goes back to the model as JSON
+    text.resize(cut);
     text += "...";
   }
   return text;

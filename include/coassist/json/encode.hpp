@@ -7,8 +7,8 @@
 #pragma once
 
 #include <coassist/json/reflect.hpp>
+#include <coassist/json/text.hpp>
 
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <cmath>
@@ -76,9 +76,9 @@ template <class T> std::string to_text(const T& value) {
   if constexpr (std::is_same_v<T, std::string>)
     return value;
   else if constexpr (std::is_same_v<T, json::value>)
-    return json::serialize(value);
+    return json_text(value);
   else
-    return json::serialize(to_json(value));
+    return json_text(to_json(value));
 }
 
 } // namespace coassist::reflect

@@ -131,7 +131,8 @@ struct diagnostics {
   std::error_code code; // the underlying error
   int http_status = 0;  // last HTTP status seen (e.g. the proxy's refusal, a 503 retried)
   int attempts = 0;     // attempts made (1 = no retry)
-  std::string message;  // human readable: "tls 127.0.0.1:8443: certificate verify failed"
+  std::string where;    // stage and origin: "tls 127.0.0.1:8443", "connect p:3128 (via proxy ...)"
+  std::string message;  // where, the error and the status: "tls 127.0.0.1:8443: certificate ..."
 
   void clear() { *this = diagnostics{}; }
 };
@@ -140,14 +141,22 @@ struct diagnostics {
 class transport_error : public std::system_error {
 public:
   explicit transport_error(diagnostics d)
-      : std::system_error(d.code, d.message.empty() ? std::string(to_string(d.stage)) : d.message),
-        diag_(std::move(d)) {}
+      // (system_error appends ": " + the code's message to this, so it is not repeated here)
+      : std::system_error(d.code, what_prefix(d)), diag_(std::move(d)) {}
   net::stage stage() const noexcept { return diag_.stage; }
   const std::string& host() const noexcept { return diag_.host; }
   std::uint16_t port() const noexcept { return diag_.port; }
   int http_status() const noexcept { return diag_.http_status; }
   const diagnostics& details() const noexcept { return diag_; }
 
+private:
+  static std::string what_prefix(const diagnostics& d) {
+    std::string s = d.where.empty() ? std::string(to_string(d.stage)) : d.where;
+    if (d.http_status) s += " (HTTP " + std::to_string(d.http_status) + ")";
+    return s;
+  }
+
+public:
 private:
   diagnostics diag_;
 };

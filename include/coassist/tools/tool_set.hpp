@@ -96,7 +96,7 @@ struct dispatch_options {
 COASSIST_DECL std::string error_output_text(std::string_view message) {
   json::object o;
   o.emplace("error", message);
-  return json::serialize(o);
+  return json_text(o);
 }
 
 /// Marks a handler as blocking: it runs off the event loop, on a thread pool.

@@ -341,7 +341,8 @@ COASSIST_DECL asio::awaitable<step_error> read_head(connection& c, std::chrono::
   co_return e;
 }
 
-COASSIST_DECL std::string describe(const step_error& e, const route& rt, int status) {
+// "connect proxy:3128", "read api.example.com:443 (via proxy proxy:3128)"
+COASSIST_DECL std::string describe_where(const step_error& e, const route& rt) {
   const origin& where = rt.proxy && (e.stage == stage::resolve || e.stage == stage::connect ||
                                      e.stage == stage::proxy)
                             ? rt.proxy->proxy
@@ -349,8 +350,6 @@ COASSIST_DECL std::string describe(const step_error& e, const route& rt, int sta
   std::string m = std::string(to_string(e.stage)) + " " + where.authority();
   if (rt.proxy && &where != &rt.proxy->proxy)
     m += " (via proxy " + rt.proxy->proxy.authority() + ")";
-  m += ": " + e.ec.message();
-  if (status) m += " (HTTP " + std::to_string(status) + ")";
   return m;
 }
 
@@ -367,7 +366,9 @@ COASSIST_DECL void fill_diagnostics(diagnostics* d, const step_error& e, const r
                             : rt.target;
   d->host = where.host;
   d->port = where.port;
-  d->message = e.ec ? describe(e, rt, status) : std::string();
+  d->where = e.ec ? describe_where(e, rt) : std::string();
+  d->message = e.ec ? d->where + ": " + e.ec.message() : std::string();
+  if (e.ec && status) d->message += " (HTTP " + std::to_string(status) + ")";
 }
 
 // The engine: attempts with retries. On success `out` holds the head (and the whole body unless
