@@ -15,6 +15,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -25,44 +26,42 @@ namespace coassist {
 
 namespace detail {
 
+// For each byte: 0 when it is written as is, else the letter after the backslash ('u': \u00XX).
+inline constexpr auto json_escape_table = [] {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 0x20; ++c)
+    t[static_cast<std::size_t>(c)] = 'u';
+  t['"'] = '"';
+  t['\\'] = '\\';
+  t['\b'] = 'b';
+  t['\f'] = 'f';
+  t['\n'] = 'n';
+  t['\r'] = 'r';
+  t['\t'] = 't';
+  return t;
+}();
+
 inline void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 2);
   out += '"';
-  std::size_t run = 0; // start of the bytes not yet copied
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      out += "\\u00";
-      out += hex[c >> 4];
-      out += hex[c & 15];
+  const char* run = s.data(); // start of the bytes not yet copied
+  const char* const end = s.data() + s.size();
+  for (const char* p = run; p != end; ++p) {
+    const char e = json_escape_table[static_cast<unsigned char>(*p)];
+    if (e == 0) continue;
+    out.append(run, static_cast<std::size_t>(p - run));
+    run = p + 1;
+    if (e == 'u') {
+      const auto c = static_cast<unsigned char>(*p);
+      const char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      out.append(esc, 6);
+    } else {
+      const char esc[2] = {'\\', e};
+      out.append(esc, 2);
     }
   }
-  out.append(s.data() + run, s.size() - run);
+  out.append(run, static_cast<std::size_t>(end - run));
   out += '"';
 }
 
@@ -143,6 +142,7 @@ inline void append_json_text(std::string& out, const json::value& v) {
 /// The JSON text of `v` (see above for how numbers and strings are written).
 inline std::string json_text(const json::value& v) {
   std::string out;
+  out.reserve(256); // most bodies and tool outputs fit; fewer regrowths for the rest
   append_json_text(out, v);
   return out;
 }
