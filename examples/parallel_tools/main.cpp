@@ -103,9 +103,9 @@ asio::awaitable<agent::tool_round> converse(client& c, const Tools& tools,
       std::cout << (at_line_start ? "" : "\n") << "run> " << done->data.id << " completed\n";
       at_line_start = true;
     } else if (auto* failed = std::get_if<api::thread_run_failed_event>(&e)) {
-      throw std::runtime_error("the run failed: " +
-                               (failed->data.last_error ? failed->data.last_error->message
-                                                        : std::string("no reason given")));
+      throw std::runtime_error("the run failed: " + (failed->data.last_error
+                                                         ? failed->data.last_error->message
+                                                         : std::string("no reason given")));
     }
   }
   co_return last;
@@ -124,8 +124,8 @@ asio::awaitable<void> demo(client c) {
   ar.tools = json::value_to<std::vector<api::assistant_tool>>(json::value(tools.definitions()));
   auto assistant = co_await c.assistants().create(ar);
   auto thread = co_await c.threads().create();
-  std::cout << "assistant " << assistant.id << " with " << ar.tools->size()
-            << " tools, thread " << thread.id << "\n";
+  std::cout << "assistant " << assistant.id << " with " << ar.tools->size() << " tools, thread "
+            << thread.id << "\n";
 
   co_await converse(c, tools, assistant.id, thread.id,
                     "/call get_weather {\"city\": \"Paris\", \"unit\": \"celsius\"}\n"

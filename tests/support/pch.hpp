@@ -2,9 +2,9 @@
 #pragma once
 #include <catch2/catch.hpp>
 
-#include <coassist/detail/asio.hpp>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
+#include <coassist/detail/asio.hpp>
 
 #include <chrono>
 #include <map>

@@ -38,11 +38,14 @@ public:
       if (eq != std::string::npos && env.count(s.substr(0, eq))) continue;
       env_strings.push_back(std::move(s));
     }
-    for (auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    for (auto& [k, v] : env)
+      env_strings.push_back(k + "=" + v);
     std::vector<char*> envp, args;
-    for (auto& s : env_strings) envp.push_back(s.data());
+    for (auto& s : env_strings)
+      envp.push_back(s.data());
     envp.push_back(nullptr);
-    for (auto& a : argv) args.push_back(a.data());
+    for (auto& a : argv)
+      args.push_back(a.data());
     args.push_back(nullptr);
 
     // fork + exec rather than posix_spawn, for PR_SET_PDEATHSIG: a test that dies (abort, a
@@ -74,7 +77,8 @@ public:
       exec_errno = fork_errno;
     } else {
       ssize_t n;
-      do n = ::read(err_pipe[0], &exec_errno, sizeof exec_errno);
+      do
+        n = ::read(err_pipe[0], &exec_errno, sizeof exec_errno);
       while (n < 0 && errno == EINTR);
       if (n != static_cast<ssize_t>(sizeof exec_errno)) exec_errno = 0; // exec succeeded
     }

@@ -77,15 +77,15 @@ namespace detail {
 
 inline std::set<std::string> call_ids(const api::run_object& run) {
   std::set<std::string> ids;
-  for (const auto& c : tool_calls_of(run)) ids.insert(c.id);
+  for (const auto& c : tool_calls_of(run))
+    ids.insert(c.id);
   return ids;
 }
 
 // Could the server have applied a request that failed this way?
 inline bool outcome_unknown(const error_info& e) {
-  return e.kind == errc::connection || e.kind == errc::timeout ||
-         e.kind == errc::internal_server || e.kind == errc::rate_limit ||
-         e.kind == errc::invalid_response;
+  return e.kind == errc::connection || e.kind == errc::timeout || e.kind == errc::internal_server ||
+         e.kind == errc::rate_limit || e.kind == errc::invalid_response;
 }
 
 // Still waiting for the outputs of the same calls: the submission did not land.
@@ -97,8 +97,8 @@ inline bool still_waiting(const api::run_object& now, const std::set<std::string
 // exception_ptr (null on success). Returns true if the submission was answered, false if it
 // landed but its answer was lost (the run moved on).
 template <class Attempt>
-asio::awaitable<bool> submit_exactly_once(client c, const api::run_object& run,
-                                          int max_attempts, Attempt attempt) {
+asio::awaitable<bool> submit_exactly_once(client c, const api::run_object& run, int max_attempts,
+                                          Attempt attempt) {
   const auto ids = call_ids(run);
   asio::steady_timer pause(co_await asio::this_coro::executor);
   for (int n = 1;; ++n) {
@@ -135,10 +135,15 @@ inline api::stream_event run_status_event(api::run_object run) {
 
 inline void check_rounds(std::size_t round, const run_loop_options& o, const api::run_object& run) {
   if (round >= o.max_rounds)
-    throw usage_error(error_info{errc::invalid_argument, 0,
+    throw usage_error(error_info{errc::invalid_argument,
+                                 0,
                                  "the run still requires action after " +
                                      std::to_string(o.max_rounds) + " tool rounds",
-                                 {}, {}, {}, {}, run.id});
+                                 {},
+                                 {},
+                                 {},
+                                 {},
+                                 run.id});
 }
 
 } // namespace detail
@@ -157,13 +162,12 @@ asio::awaitable<api::run_object> run_to_completion(client c, ToolSet tools, api:
     request_options ro;
     ro.max_retries = 0; // the loop decides about retries, after looking at the run
     ro.idempotency_key = detail::fresh_idempotency_key();
-    co_await detail::submit_exactly_once(c, run, o.max_submit_attempts,
-                                         [&]() -> asio::awaitable<std::exception_ptr> {
-                                           auto [ep, r] = co_await c.threads().runs().submit_tool_outputs(
-                                               run.thread_id, run.id, req, ro,
-                                               asio::experimental::as_tuple(asio::use_awaitable));
-                                           co_return ep;
-                                         });
+    co_await detail::submit_exactly_once(
+        c, run, o.max_submit_attempts, [&]() -> asio::awaitable<std::exception_ptr> {
+          auto [ep, r] = co_await c.threads().runs().submit_tool_outputs(
+              run.thread_id, run.id, req, ro, asio::experimental::as_tuple(asio::use_awaitable));
+          co_return ep;
+        });
   }
 }
 
@@ -191,8 +195,8 @@ public:
     if (ended_) co_return std::nullopt;
     if (polling_) co_return co_await next_by_polling();
     auto ev = co_await stream_.next();
-    bool round_due = stream_.requires_action() &&
-                     (!ev || std::holds_alternative<api::done_event>(*ev));
+    bool round_due =
+        stream_.requires_action() && (!ev || std::holds_alternative<api::done_event>(*ev));
     if (!round_due) {
       if (!ev) ended_ = true;
       co_return ev ? std::optional<loop_event>(std::move(*ev)) : std::nullopt;
@@ -238,8 +242,8 @@ private:
   }
 
   asio::awaitable<std::optional<loop_event>> next_by_polling() {
-    auto run = co_await client_.threads().runs().poll(poll_run_.thread_id, poll_run_.id,
-                                                      options_.poll);
+    auto run =
+        co_await client_.threads().runs().poll(poll_run_.thread_id, poll_run_.id, options_.poll);
     if (run.status == "requires_action") {
       // a new round: submit with a stream again, and read events from it
       auto round = co_await run_round_polled(std::move(run));
@@ -271,7 +275,8 @@ private:
           if (!ep) opened.emplace(std::move(s));
           co_return ep;
         });
-    if (answered && opened) stream_ = std::move(*opened);
+    if (answered && opened)
+      stream_ = std::move(*opened);
     else {
       polling_ = true;
       poll_run_ = std::move(run);
@@ -291,10 +296,9 @@ private:
 
 // Creates a streamed run on the thread and returns the loop that drives it.
 template <class ToolSet>
-asio::awaitable<streaming_run_loop<ToolSet>> stream_run(client c, ToolSet tools,
-                                                        std::string thread_id,
-                                                        api::create_run_request req,
-                                                        run_loop_options o = {}) {
+asio::awaitable<streaming_run_loop<ToolSet>>
+stream_run(client c, ToolSet tools, std::string thread_id, api::create_run_request req,
+           run_loop_options o = {}) {
   auto s = co_await c.threads().runs().stream(std::move(thread_id), req);
   co_return streaming_run_loop<ToolSet>(c, std::move(tools), std::move(s), std::move(o));
 }

@@ -223,13 +223,13 @@ public:
   template <class Token = asio::use_awaitable_t<>>
   auto stream(std::string thread_id, const api::create_run_request& req,
               stream::sse_options so = {}, COASSIST_TOKEN_PARAMS) const {
-    return detail::spawn(c_,
-                         stream::detail::open_run_stream(
-                             c_, operation("createRun"),
-                             call_args::make({{"thread_id", std::move(thread_id)}},
-                                             detail::to_body(req)),
-                             std::move(ro), so),
-                         std::forward<Token>(token));
+    return detail::spawn(
+        c_,
+        stream::detail::open_run_stream(
+            c_, operation("createRun"),
+            call_args::make({{"thread_id", std::move(thread_id)}}, detail::to_body(req)),
+            std::move(ro), so),
+        std::forward<Token>(token));
   }
   // Submits tool outputs with `stream: true`: the run's next events as a stream::run_stream.
   // (Within one loop, run_stream::submit_tool_outputs continues the same stream object.)

@@ -3,11 +3,11 @@
 #pragma once
 
 #include <asio.hpp>
-#include <asio/ssl.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/experimental/channel.hpp>
 #include <asio/experimental/concurrent_channel.hpp>
-#include <asio/experimental/parallel_group.hpp>
-#include <asio/experimental/deferred.hpp>
 #include <asio/experimental/coro.hpp>
+#include <asio/experimental/deferred.hpp>
+#include <asio/experimental/parallel_group.hpp>
+#include <asio/ssl.hpp>
