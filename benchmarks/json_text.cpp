@@ -40,22 +40,18 @@ json::value text_message() {
   return json::object{{"role", "user"}, {"content", std::move(text)}};
 }
 
-template <class Make> void bm_boost(benchmark::State& state, Make make) {
-  const json::value v = make();
-  std::size_t bytes = 0;
-  for (auto _ : state) {
-    std::string s = json::serialize(v);
-    bytes += s.size();
-    benchmark::DoNotOptimize(s);
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+std::string boost_serialize(const json::value& v) {
+  return json::serialize(v);
+}
+std::string coassist_json_text(const json::value& v) {
+  return coassist::json_text(v);
 }
 
-template <class Make> void bm_json_text(benchmark::State& state, Make make) {
+template <class Write, class Make> void bm_write(benchmark::State& state, Write write, Make make) {
   const json::value v = make();
   std::size_t bytes = 0;
   for (auto _ : state) {
-    std::string s = coassist::json_text(v);
+    std::string s = write(v);
     bytes += s.size();
     benchmark::DoNotOptimize(s);
   }
@@ -64,9 +60,9 @@ template <class Make> void bm_json_text(benchmark::State& state, Make make) {
 
 } // namespace
 
-BENCHMARK_CAPTURE(bm_boost, create_run_body, create_run_body);
-BENCHMARK_CAPTURE(bm_json_text, create_run_body, create_run_body);
-BENCHMARK_CAPTURE(bm_boost, numeric_tool_result, numeric_tool_result);
-BENCHMARK_CAPTURE(bm_json_text, numeric_tool_result, numeric_tool_result);
-BENCHMARK_CAPTURE(bm_boost, text_message, text_message);
-BENCHMARK_CAPTURE(bm_json_text, text_message, text_message);
+BENCHMARK_CAPTURE(bm_write, boost_create_run_body, boost_serialize, create_run_body);
+BENCHMARK_CAPTURE(bm_write, json_text_create_run_body, coassist_json_text, create_run_body);
+BENCHMARK_CAPTURE(bm_write, boost_numeric_tool_result, boost_serialize, numeric_tool_result);
+BENCHMARK_CAPTURE(bm_write, json_text_numeric_tool_result, coassist_json_text, numeric_tool_result);
+BENCHMARK_CAPTURE(bm_write, boost_text_message, boost_serialize, text_message);
+BENCHMARK_CAPTURE(bm_write, json_text_text_message, coassist_json_text, text_message);

@@ -16,7 +16,6 @@ using clock_type = std::chrono::steady_clock;
 // Short backoff, so that the retries a test waits for are quick (a server's hint still counts).
 // Each test retrieves one assistant while faults are injected.
 struct retry_fixture : test::client_fixture {
-  std::string assistant_id;
   retry_fixture()
       : client_fixture({}, [](client_options& o) {
           o.transport.retry.initial_delay = 20ms;

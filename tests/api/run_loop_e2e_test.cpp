@@ -62,29 +62,19 @@ std::filesystem::path log_path() {
 // make_tools() and a thread.
 struct fixture : test::client_fixture {
   fs::path log;
-  std::string assistant_id;
 
   explicit fixture(fs::path p = log_path())
       : client_fixture({"--log-requests", p.string(), "--run-step-ms", "5"}), log(std::move(p)) {}
   ~fixture() { fs::remove(log); }
 
+  // Creates the assistant with make_tools(), then the thread.
   std::string setup(std::string text, json::array turns = {}) {
-    std::string thread;
     run([&]() -> asio::awaitable<void> {
       auto ar = test::assistant_request("loop", json::value_to<std::vector<api::assistant_tool>>(
                                                     json::value(make_tools().definitions())));
       assistant_id = (co_await c.assistants().create(ar)).id;
-      api::create_thread_request tr;
-      tr.messages = std::vector<api::create_message_request>{test::user_message(std::move(text))};
-      thread = (co_await c.threads().create(tr)).id;
     });
-    if (!turns.empty()) test::queue_turns(emu, thread, turns);
-    return thread;
-  }
-  api::create_run_request run_request() const {
-    api::create_run_request rr;
-    rr.assistant_id = assistant_id;
-    return rr;
+    return thread_with(std::move(text), std::move(turns));
   }
   // The text of the thread's newest message.
   std::string last_reply(const std::string& thread) {

@@ -14,29 +14,11 @@ using namespace std::chrono_literals;
 
 // A client on a local server, with an assistant that has the function tool `lookup`.
 struct fixture : test::client_fixture {
-  std::string assistant_id;
-
   fixture() {
     run([this]() -> asio::awaitable<void> {
       auto ar = test::assistant_request("s", {test::function_tool("lookup")});
       assistant_id = (co_await c.assistants().create(ar)).id;
     });
-  }
-  // A thread holding one user message, with scripted turns queued on it.
-  std::string thread_with(std::string text, json::array turns = {}) {
-    std::string id;
-    run([&]() -> asio::awaitable<void> {
-      api::create_thread_request tr;
-      tr.messages = std::vector<api::create_message_request>{test::user_message(std::move(text))};
-      id = (co_await c.threads().create(tr)).id;
-    });
-    if (!turns.empty()) test::queue_turns(emu, id, turns);
-    return id;
-  }
-  api::create_run_request run_request() const {
-    api::create_run_request rr;
-    rr.assistant_id = assistant_id;
-    return rr;
   }
 };
 

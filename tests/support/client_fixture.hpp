@@ -21,10 +21,18 @@ inline client_options client_options_for(const emulator& emu) {
   return o;
 }
 
+inline api::create_message_request user_message(std::string text) {
+  api::create_message_request m;
+  m.role = "user";
+  m.content = api::create_message_request_content(std::move(text));
+  return m;
+}
+
 struct client_fixture {
   emulator emu;
   asio::io_context io;
   client c;
+  std::string assistant_id; // the assistant run_request() names (the test creates it)
 
   explicit client_fixture(std::vector<std::string> emulator_args = {},
                           const std::function<void(client_options&)>& tune = {})
@@ -36,6 +44,24 @@ struct client_fixture {
     auto fut = asio::co_spawn(io, body(), asio::use_future);
     io.run();
     fut.get();
+  }
+
+  // A thread holding one user message, with scripted turns queued on it.
+  std::string thread_with(std::string text, json::array turns = {}) {
+    std::string id;
+    run([&]() -> asio::awaitable<void> {
+      api::create_thread_request tr;
+      tr.messages = std::vector<api::create_message_request>{user_message(std::move(text))};
+      id = (co_await c.threads().create(tr)).id;
+    });
+    if (!turns.empty()) queue_turns(emu, id, turns);
+    return id;
+  }
+
+  api::create_run_request run_request() const {
+    api::create_run_request rr;
+    rr.assistant_id = assistant_id;
+    return rr;
   }
 
 private:
@@ -54,13 +80,6 @@ template <class F> void run_with_client(emulator& emu, F body) {
   auto fut = asio::co_spawn(io, body(c), asio::use_future);
   io.run();
   fut.get();
-}
-
-inline api::create_message_request user_message(std::string text) {
-  api::create_message_request m;
-  m.role = "user";
-  m.content = api::create_message_request_content(std::move(text));
-  return m;
 }
 
 // A function tool taking an object with no declared properties.
