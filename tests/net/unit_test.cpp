@@ -223,6 +223,11 @@ TEST_CASE("transport errors name stage and host, never header values", "[unit]")
   CHECK(e.code() == net::error::connect_timeout);
   // the error's own message once, after where it happened
   CHECK(std::string(e.what()) == "tls example.com:443: " + e.code().message());
+  // the last status seen (a 503 retried, then the connection failed) is part of where
+  d.http_status = 503;
+  CHECK(net::failure_site(d) == "tls example.com:443 (HTTP 503)");
+  CHECK(std::string(net::transport_error(d).what()) ==
+        "tls example.com:443 (HTTP 503): " + e.code().message());
   CHECK(std::string(net::error_category().name()) == "coassist.net");
   CHECK(std::string(net::to_string(net::stage::proxy)) == "proxy");
 }

@@ -98,7 +98,7 @@ inline error_info transport_error_info(std::error_code ec, const net::diagnostic
   else
     info.kind = errc::connection;
   info.status = 0;
-  info.where = d.where.empty() ? std::string(net::to_string(d.stage)) : d.where;
+  info.where = net::failure_site(d);
   info.message = ec.message();
   return info;
 }

@@ -137,26 +137,25 @@ struct diagnostics {
   void clear() { *this = diagnostics{}; }
 };
 
+// Where a failure happened, for error text: "tls 127.0.0.1:8443", "read h:443 (HTTP 503)".
+COASSIST_DECL std::string failure_site(const diagnostics& d) {
+  std::string s = d.where.empty() ? std::string(to_string(d.stage)) : d.where;
+  if (d.http_status) s += " (HTTP " + std::to_string(d.http_status) + ")";
+  return s;
+}
+
 // The exception form of a transport failure.
 class transport_error : public std::system_error {
 public:
   explicit transport_error(diagnostics d)
       // (system_error appends ": " + the code's message to this, so it is not repeated here)
-      : std::system_error(d.code, what_prefix(d)), diag_(std::move(d)) {}
+      : std::system_error(d.code, failure_site(d)), diag_(std::move(d)) {}
   net::stage stage() const noexcept { return diag_.stage; }
   const std::string& host() const noexcept { return diag_.host; }
   std::uint16_t port() const noexcept { return diag_.port; }
   int http_status() const noexcept { return diag_.http_status; }
   const diagnostics& details() const noexcept { return diag_; }
 
-private:
-  static std::string what_prefix(const diagnostics& d) {
-    std::string s = d.where.empty() ? std::string(to_string(d.stage)) : d.where;
-    if (d.http_status) s += " (HTTP " + std::to_string(d.http_status) + ")";
-    return s;
-  }
-
-public:
 private:
   diagnostics diag_;
 };
