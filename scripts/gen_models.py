@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates the typed Assistants v2 models of coassist from the OpenAPI spec.
 
-    python3 scripts/gen_models.py --spec ../shared/openai-spec/assistants-v2.yaml --out include/coassist/api
+    python3 scripts/gen_models.py --spec reference/openai-spec/assistants-v2.yaml --out include/coassist/api
 
 Writes (all committed; users need no Python):
   models/models.hpp     one struct per object schema, enums, unions; codec declarations

@@ -24,7 +24,7 @@ import spec_tools  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--spec", default=os.path.join(here, "..", "..", "shared", "openai-spec"))
+    ap.add_argument("--spec", default=os.path.join(here, "..", "reference", "openai-spec"))
     ap.add_argument("logs", nargs="+")
     args = ap.parse_args()
     spec = spec_tools.load_spec(os.path.join(args.spec, "assistants-v2.json"))

@@ -11,7 +11,7 @@ if(NOT Python3_FOUND)
 endif()
 foreach(case IN ITEMS operations group_verb exit_codes stream stream_timing tls help)
   add_test(NAME cli/${case}
-    COMMAND ${CMAKE_COMMAND} -E env COASSIST_SHARED_DIR=${COASSIST_SHARED_DIR}
+    COMMAND ${CMAKE_COMMAND} -E env COASSIST_REFERENCE_DIR=${COASSIST_REFERENCE_DIR}
       ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tests/cli_scripts/cli_test.py
       $<TARGET_FILE:coassist_cli> $<TARGET_FILE:coassist-emulator> ${case})
   set_tests_properties(cli/${case} PROPERTIES LABELS "integration;cli" TIMEOUT 120)

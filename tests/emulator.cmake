@@ -29,7 +29,7 @@ endif()
 
 if(Python3_FOUND)
   add_test(NAME emulator/validate_responses
-    COMMAND sh -c "${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/scripts/validate_responses.py --spec ${COASSIST_SHARED_DIR}/openai-spec ${emulator_logs}/*.jsonl")
+    COMMAND sh -c "${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/scripts/validate_responses.py --spec ${COASSIST_REFERENCE_DIR}/openai-spec ${emulator_logs}/*.jsonl")
   set_tests_properties(emulator/validate_responses PROPERTIES LABELS "conformance;emulator" TIMEOUT 300
     FIXTURES_CLEANUP emulator_logs)
 

@@ -4,7 +4,7 @@ find_package(Python3 COMPONENTS Interpreter)
 if(Python3_FOUND)
   add_test(NAME models/generated-files-up-to-date
     COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/scripts/gen_models.py
-            --spec ${COASSIST_SHARED_DIR}/openai-spec/assistants-v2.yaml
+            --spec ${COASSIST_REFERENCE_DIR}/openai-spec/assistants-v2.yaml
             --out ${PROJECT_SOURCE_DIR}/include/coassist/api --check)
   set_tests_properties(models/generated-files-up-to-date PROPERTIES LABELS "unit;models" TIMEOUT 120)
 endif()

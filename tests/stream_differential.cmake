@@ -8,7 +8,7 @@ if(COASSIST_NODE_EXECUTABLE AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/node/node_mod
   add_test(NAME stream/differential_node_sdk
     COMMAND ${COASSIST_NODE_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/node/differential/run.mjs
       --tool $<TARGET_FILE:coassist_stream_differential>
-      --spec ${COASSIST_SHARED_DIR}/openai-spec/assistants-v2.json
+      --spec ${COASSIST_REFERENCE_DIR}/openai-spec/assistants-v2.json
       --work ${CMAKE_CURRENT_BINARY_DIR}/stream_differential
       --count 200 --seed 1)
   set_tests_properties(stream/differential_node_sdk PROPERTIES

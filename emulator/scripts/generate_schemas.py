@@ -3,7 +3,7 @@
 emulator validates against, normalised and stripped of prose) and spec_schemas.cpp (the same
 text embedded into the binary) from OpenAI's OpenAPI spec (MIT licence).
 
-usage: generate_schemas.py [SPEC_JSON] (default ../shared/openai-spec/assistants-v2.json)"""
+usage: generate_schemas.py [SPEC_JSON] (default ../reference/openai-spec/assistants-v2.json)"""
 import json
 import os
 import sys
@@ -13,7 +13,7 @@ import spec_tools  # noqa: E402
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.normpath(os.path.join(here, "..", ".."))
-spec_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "..", "shared", "openai-spec", "assistants-v2.json")
+spec_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "reference", "openai-spec", "assistants-v2.json")
 spec = spec_tools.load_spec(spec_path)
 schemas = spec_tools.normalised_schemas(spec)
 ops = spec_tools.operations(spec)

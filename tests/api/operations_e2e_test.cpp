@@ -308,7 +308,7 @@ TEST_CASE("typed client: all 48 operations against the local server, every body 
   // python3 and python3-jsonschema, which scripts/setup.sh installs)
   test::child_process validate(
       {"/usr/bin/python3", std::string(COASSIST_SOURCE_DIR) + "/scripts/validate_responses.py",
-       "--spec", std::string(COASSIST_SHARED_DIR) + "/openai-spec", log.path.string()});
+       "--spec", std::string(COASSIST_REFERENCE_DIR) + "/openai-spec", log.path.string()});
   std::string summary;
   for (;;) {
     auto line = validate.read_line(std::chrono::seconds(60));

@@ -259,7 +259,7 @@ def case_operations():
         op("deleteAssistant", "--assistant-id", aid, obj="assistant.deleted")
 
         # every operationId of the shared table was called
-        tsv = os.path.join(os.environ.get("COASSIST_SHARED_DIR", ""), "openai-spec",
+        tsv = os.path.join(os.environ.get("COASSIST_REFERENCE_DIR", ""), "openai-spec",
                            "operations.tsv")
         if os.path.exists(tsv):
             with open(tsv) as f:

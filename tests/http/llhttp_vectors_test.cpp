@@ -1,4 +1,4 @@
-// llhttp's own response cases (COASSIST_SHARED_DIR/test-vectors/llhttp-response/*.md, read at run
+// llhttp's own response cases (COASSIST_REFERENCE_DIR/test-vectors/llhttp-response/*.md, read at run
 // time) against our parser: status codes, body bytes, completed messages and accept-vs-reject
 // must match llhttp's log, except for the deliberate differences listed in `deviations`.
 //
@@ -216,7 +216,7 @@ constexpr std::size_t deviation_count = sizeof(deviations) / sizeof(deviations[0
 
 TEST_CASE("llhttp response vectors", "[conformance]") {
   std::filesystem::path dir =
-      std::filesystem::path(COASSIST_SHARED_DIR) / "test-vectors" / "llhttp-response";
+      std::filesystem::path(COASSIST_REFERENCE_DIR) / "test-vectors" / "llhttp-response";
   REQUIRE(std::filesystem::is_directory(dir));
   std::vector<std::filesystem::path> files;
   for (auto& e : std::filesystem::directory_iterator(dir))

@@ -205,7 +205,7 @@ TEST_CASE("the operations table has the 48 operations of operations.tsv", "[unit
 
   // compare with operations.tsv: method, path, operationId, stream, content type, schemas
   std::istringstream tsv(
-      models_test::read_file(std::string(COASSIST_SHARED_DIR) + "/openai-spec/operations.tsv"));
+      models_test::read_file(std::string(COASSIST_REFERENCE_DIR) + "/openai-spec/operations.tsv"));
   std::string line;
   std::getline(tsv, line); // header
   std::set<std::string> seen;

@@ -71,7 +71,7 @@ inline std::string read_file(const std::string& path) {
 
 inline const json::value& spec() {
   static const json::value parsed =
-      json::parse(read_file(std::string(COASSIST_SHARED_DIR) + "/openai-spec/assistants-v2.json"));
+      json::parse(read_file(std::string(COASSIST_REFERENCE_DIR) + "/openai-spec/assistants-v2.json"));
   return parsed;
 }
 
