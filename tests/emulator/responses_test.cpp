@@ -460,6 +460,18 @@ TEST_CASE("responses: scripts on a chain, a conversation and the next request", 
   CHECK(err.back().at("type") == "error");
   CHECK(err.back().at("message") == "boom");
   CHECK(err.back().at("param").is_null());
+  // a reasoning effort makes the model reason first (a summary only when asked)
+  auto thought = c.create(R"({"model":"o4-mini","input":"q","reasoning":{"effort":"low"}})");
+  CHECK(thought.at("output").at(0).at("type") == "reasoning");
+  CHECK(thought.at("output").at(0).at("summary").as_array().empty());
+  CHECK(thought.at("output").at(1).at("content").at(0).at("text") == "You said: q");
+  thought =
+      c.create(R"({"model":"o4-mini","input":"q","reasoning":{"effort":"high","summary":"auto"}})");
+  CHECK(thought.at("output").at(0).at("summary").at(0).at("type") == "summary_text");
+  CHECK(c.create(R"({"model":"m","input":"q","reasoning":{"effort":"none"}})")
+            .at("output")
+            .at(0)
+            .at("type") == "message");
   // max_output_tokens cuts the default reply
   auto cut = c.create(R"({"model":"m","max_output_tokens":16,"input":")" + std::string(20, 'w') +
                       std::string(" w w w w w w w w w w w w w w w w w w") + R"("})");
