@@ -187,8 +187,8 @@ public:
   };
 
   responder(state& s, json::object& obj, const json::array& context, const json::array& input,
-            const json::object& body, const fault_spec* fault)
-      : s_(s), obj_(obj), context_(context), input_(input), body_(body), fault_(fault) {}
+            const fault_spec* fault)
+      : s_(s), obj_(obj), context_(context), input_(input), fault_(fault) {}
 
   std::vector<timed> events;
 
@@ -516,7 +516,6 @@ private:
   json::object& obj_;
   const json::array& context_;
   const json::array& input_;
-  const json::object& body_;
   const fault_spec* fault_;
   json::array output_;
   int delay_ms_ = 0;
@@ -772,7 +771,7 @@ http_reply create_response(state& s, request_ctx& ctx) {
   take(s.response_script);
 
   const int step = background ? s.options.response_step_ms : 0;
-  responder model(s, rec.obj, context, input, b, ctx.fault);
+  responder model(s, rec.obj, context, input, ctx.fault);
   model.start(background, step);
   model.invoke(turn ? std::move(*turn) : model.default_turn(), step);
 
