@@ -781,6 +781,7 @@ http_reply create_response(state& s, request_ctx& ctx) {
     s.items[std::string(item.at("id").as_string())] = item.as_object();
   }
   rec.context = std::move(context);
+  rec.conversation_id = conv_id;
   if (conv) {
     for (const auto& item : input)
       conv->items.add(std::string(item.at("id").as_string()), item.as_object());
@@ -880,6 +881,7 @@ http_reply cancel_response(state& s, request_ctx& ctx) {
   const json::object now_obj = current(r, ctx.now);
   if (!active(now_obj.at("status").as_string())) return json_reply(now_obj);
   // the schedule ends here: nothing after now happens
+  const json::array planned = r.obj.at("output").as_array(); // what it would have produced
   json::object cancelled = now_obj;
   cancelled["status"] = "cancelled";
   std::size_t keep = 0;
@@ -891,6 +893,19 @@ http_reply cancel_response(state& s, request_ctx& ctx) {
   r.checkpoints.emplace_back(ctx.now, cancelled);
   r.obj = cancelled;
   r.cancelled->store(true); // open streams of it end before their next event
+  // what it would have produced joins neither its chain nor its conversation
+  conversation_rec* conv = nullptr;
+  if (auto it = s.conversations.find(r.conversation_id); it != s.conversations.end())
+    conv = &it->second;
+  for (const auto& item : planned) {
+    std::string id(item.at("id").as_string());
+    if (conv) conv->items.erase(id);
+    auto same = [&](const json::value& v) {
+      const auto* x = v.as_object().if_contains("id");
+      return x && x->is_string() && x->get_string() == id;
+    };
+    r.context.erase(std::remove_if(r.context.begin(), r.context.end(), same), r.context.end());
+  }
   return json_reply(cancelled);
 }
 

@@ -117,6 +117,7 @@ struct response_rec {
   std::vector<clock_type::time_point> due; // background: when each event happens
   std::vector<std::pair<clock_type::time_point, json::object>> checkpoints; // background
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+  std::string conversation_id; // the conversation its items went into, if any
 };
 
 struct conversation_rec {

@@ -432,6 +432,16 @@ TEST_CASE("responses: cancel cuts a background schedule and stops its open strea
                                  "response.output_item.added", "response.content_part.added"});
   // cancelling a finished one answers it unchanged
   CHECK(c.ok("POST", "/responses/" + id + "/cancel").at("status") == "cancelled");
+  // in a conversation, a cancelled response's output never joins it
+  auto conv = c.ok("POST", "/conversations", "{}");
+  const std::string items = "/conversations/" + str(conv.at("id")) + "/items";
+  auto bg = c.create(R"({"model":"m","input":"q","background":true,"conversation":")" +
+                     str(conv.at("id")) + R"("})");
+  CHECK(c.ok("GET", items).at("data").as_array().size() == 2);
+  c.ok("POST", "/responses/" + str(bg.at("id")) + "/cancel");
+  auto left = c.ok("GET", items);
+  REQUIRE(left.at("data").as_array().size() == 1);
+  CHECK(left.at("data").at(0).at("role") == "user");
 }
 
 TEST_CASE("responses: scripts on a chain, a conversation and the next request", "[unit]") {
