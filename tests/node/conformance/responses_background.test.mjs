@@ -26,7 +26,7 @@ async function settle(id) {
 }
 
 test('a background response is queued, then in_progress, then completed; retrieve and delete', async () => {
-  await emu.script({ turns: [{ text: words(10), delay_ms: 15 }] });
+  await emu.script({ turns: [{ text: words(10), delay_ms: 60 }] }); // in progress for ~600 ms
   const created = await emu.client.responses.create({ model: 'gpt-4o', input: 'x', background: true });
   assert.equal(created.status, 'queued');
   assert.equal(created.background, true);

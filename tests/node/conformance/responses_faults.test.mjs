@@ -87,19 +87,20 @@ test('an unknown event type and a keepalive event pass through the SDK', async (
 });
 
 test('a stall longer than the client idle timeout', async () => {
+  // the client's idle timeout: 1 s without an event once the headers are in
   const controller = new AbortController();
   let idle;
-  const arm = () => { clearTimeout(idle); idle = setTimeout(() => controller.abort(), 300); };
+  const arm = () => { clearTimeout(idle); idle = setTimeout(() => controller.abort(), 1000); };
   const seen = [];
+  const stream = await emu.client.responses.create({ model: 'gpt-4o', input: 'one two three', stream: true },
+    { ...header({ stall_ms: 5000, after_events: 3 }), signal: controller.signal });
   const started = Date.now();
   arm();
-  const stream = await emu.client.responses.create({ model: 'gpt-4o', input: 'one two three', stream: true },
-    { ...header({ stall_ms: 3000, after_events: 3 }), signal: controller.signal });
   for await (const e of stream) { seen.push(e.type); arm(); }
   clearTimeout(idle);
   assert.equal(seen.length, 3); // the client gave up while the server sent nothing
   assert.ok(controller.signal.aborted);
-  assert.ok(Date.now() - started < 2500);
+  assert.ok(Date.now() - started < 4500);
 });
 
 test('keep-alive comments while a stream is idle', async () => {
