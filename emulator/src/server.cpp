@@ -128,10 +128,12 @@ template <class Stream> net::awaitable<bool> write_raw(Stream& stream, const std
 
 // Writes one reply; returns false when the connection must be closed afterwards.
 // Waits `ms` before the next event of a stream, with a `: keep-alive` comment chunk every
-// `keepalive_ms` of it; false when the connection failed.
+// `keepalive_ms` of it (returning early once `stop` is set); false when the connection failed.
 template <class Stream>
-net::awaitable<bool> idle_with_keepalives(Stream& stream, int ms, int keepalive_ms) {
+net::awaitable<bool> idle_with_keepalives(Stream& stream, int ms, int keepalive_ms,
+                                          const std::atomic<bool>* stop) {
   while (keepalive_ms > 0 && ms > keepalive_ms) {
+    if (stop && stop->load()) co_return true;
     co_await sleep_ms(keepalive_ms);
     ms -= keepalive_ms;
     static const std::string comment = ": keep-alive\n\n";
@@ -206,7 +208,8 @@ net::awaitable<bool> write_reply(Stream& stream, const http_reply& out, bool kee
       }
     }
     lowest(stream).expires_after(std::chrono::milliseconds(e.delay_ms) + std::chrono::seconds(120));
-    if (!co_await idle_with_keepalives(stream, e.delay_ms, keepalive_ms)) co_return false;
+    if (!co_await idle_with_keepalives(stream, e.delay_ms, keepalive_ms, out.stop.get()))
+      co_return false;
     if (out.stop && out.stop->load()) break;
     std::string text = "event: " + e.name + "\ndata: " + e.data + "\n\n";
     // one chunk per event, written (flushed) before the next one is produced

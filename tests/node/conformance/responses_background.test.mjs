@@ -95,3 +95,21 @@ test('a resume later than the window is the service 400', async () => {
     assert.equal(await short.stop(), 0);
   }
 });
+
+test('a cancel ends the open stream of the background response cleanly', async () => {
+  await emu.script({ turns: [{ text: words(40), delay_ms: 200 }] }); // 8 s if left alone
+  const started = Date.now();
+  const seen = [];
+  let id;
+  let cancelled;
+  for await (const e of await emu.client.responses.create({ model: 'gpt-4o', input: 'x', background: true, stream: true })) {
+    seen.push(e.type);
+    if (e.type === 'response.created') id = e.response.id;
+    if (e.type === 'response.output_text.delta' && !cancelled) cancelled = await emu.client.responses.cancel(id);
+  }
+  assert.equal(cancelled.status, 'cancelled');
+  assert.ok(!seen.includes('response.completed'));
+  assert.ok(seen.filter((t) => t === 'response.output_text.delta').length < 40);
+  assert.ok(Date.now() - started < 6000);
+  assert.equal((await emu.client.responses.retrieve(id)).status, 'cancelled');
+});
