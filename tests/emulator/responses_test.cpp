@@ -386,6 +386,10 @@ TEST_CASE("responses: background schedule on the clock, resume, window, cancel",
   auto done = c.ok("GET", path);
   CHECK(done.at("status") == "completed");
   CHECK(done.at("output").at(0).at("content").at(0).at("text") == "You said: one two three");
+  // a resume without obfuscation when asked
+  for (const auto& e :
+       datas(c.call("GET", path, {}, {{"stream", "true"}, {"include_obfuscation", "false"}})))
+    CHECK_FALSE(e.contains("obfuscation"));
   // everything is due now: a full replay comes at once
   auto replay = c.call("GET", path, {}, {{"stream", "true"}});
   CHECK(datas(replay).front().at("type") == "response.created");
@@ -526,6 +530,13 @@ TEST_CASE("responses: faults reshape a stream, queued faults find a response or 
   REQUIRE(reply.fault);
   CHECK(reply.fault->stall_ms == 500);
   CHECK(reply.fault->after_events == 2);
+  // a fault of the wrong shape is the caller's 400, not a server error
+  auto bad = c.call("POST", "/responses", R"({"model":"m","input":"a"})", {},
+                    {{"x-emulator-fault", R"({"stall_ms":"long"})"}});
+  CHECK(bad.status == 400);
+  CHECK(c.call("POST", "/_emulator/scripts", R"({"response_id":7,"turns":[]})").status == 400);
+  CHECK(c.call("POST", "/_emulator/scripts", R"({"conversation_id":"conv_nope","turns":[]})")
+            .status == 404);
   // a queued fault for one response's chain leaves other requests alone
   auto r = c.create(R"({"model":"m","input":"x"})");
   REQUIRE(c.call("POST", "/_emulator/faults",
