@@ -177,6 +177,83 @@ std::size_t context_words(const json::array& context, const json::value& instruc
   return n;
 }
 
+// A deterministic instance of a JSON Schema (the subset strict schemas use): what the model
+// answers for structured outputs and for calls it must make without a /call line. Strings are
+// `text` (or the first enum value), numbers their minimum or 0, booleans true, arrays minItems
+// copies of their item.
+json::value sample_of(const json::value& schema, const json::value& root, const std::string& text,
+                      int depth = 0) {
+  const auto* s = schema.if_object();
+  if (!s || depth > 16) return json::object();
+  if (auto r = s->find("$ref"); r != s->end() && r->value().is_string()) {
+    std::string_view ref = r->value().get_string();
+    const json::value* node = &root;
+    if (ref.rfind("#/", 0) == 0) {
+      std::string_view rest = ref.substr(2);
+      while (node && !rest.empty()) {
+        auto slash = rest.find('/');
+        std::string key(rest.substr(0, slash));
+        const auto* o = node->if_object();
+        node = o && o->contains(key) ? &o->at(key) : nullptr;
+        rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+      }
+    }
+    return node ? sample_of(*node, root, text, depth + 1) : json::value(nullptr);
+  }
+  if (auto c = s->find("const"); c != s->end()) return c->value();
+  if (auto e = s->find("enum");
+      e != s->end() && e->value().is_array() && !e->value().get_array().empty())
+    return e->value().get_array().front();
+  for (const char* key : {"anyOf", "oneOf"})
+    if (auto u = s->find(key); u != s->end() && u->value().is_array()) {
+      for (const auto& branch : u->value().get_array()) {
+        const auto* b = branch.if_object();
+        if (b && b->contains("type") && b->at("type") == "null") continue;
+        return sample_of(branch, root, text, depth + 1);
+      }
+      return nullptr;
+    }
+  std::string type;
+  if (auto t = s->find("type"); t != s->end()) {
+    if (t->value().is_string())
+      type = t->value().get_string();
+    else if (t->value().is_array())
+      for (const auto& x : t->value().get_array())
+        if (x.is_string() && x != "null") {
+          type = x.get_string();
+          break;
+        }
+  }
+  if (type.empty()) type = s->contains("properties") ? "object" : "string";
+  auto minimum = [&](json::value fallback) {
+    auto m = s->find("minimum");
+    return m != s->end() && m->value().is_number() ? m->value() : fallback;
+  };
+  if (type == "object") {
+    json::object out;
+    if (auto p = s->find("properties"); p != s->end() && p->value().is_object())
+      for (const auto& kv : p->value().get_object())
+        out[kv.key()] = sample_of(kv.value(), root, text, depth + 1);
+    return out;
+  }
+  if (type == "array") {
+    json::array out;
+    auto items = s->find("items");
+    auto min = s->find("minItems");
+    std::int64_t n = min != s->end() && min->value().is_number()
+                         ? std::min<std::int64_t>(min->value().to_number<std::int64_t>(), 16)
+                         : 1;
+    for (std::int64_t i = 0; i < n && items != s->end(); ++i)
+      out.push_back(sample_of(items->value(), root, text, depth + 1));
+    return out;
+  }
+  if (type == "integer") return minimum(0);
+  if (type == "number") return minimum(0.0);
+  if (type == "boolean") return true;
+  if (type == "null") return nullptr;
+  return json::value(text);
+}
+
 // The model: one invocation of a response, as events (without sequence numbers yet) with the
 // delay before each, and the response object's final state.
 class responder {
@@ -588,7 +665,38 @@ json::object responder::default_turn() const {
                                             ")."}}}};
     calls.push_back(json::object{{"name", name}, {"arguments", args}});
   }
+  // a tool call the request demands: tool_choice {"type": "function", "name"} or "required"
+  // (the first function tool), with arguments made from its schema
+  if (calls.empty() && calls_allowed) {
+    std::string wanted;
+    if (const auto* o = choice.if_object(); o && o->contains("name") && o->at("name").is_string())
+      wanted = o->at("name").get_string();
+    const bool required =
+        (choice.is_string() && choice.get_string() == "required") || !wanted.empty();
+    for (const auto& tool : obj_.at("tools").as_array()) {
+      const auto& to = tool.as_object();
+      if (!required || to.at("type") != "function") continue;
+      if (!wanted.empty() && to.at("name") != wanted.c_str()) continue;
+      const auto& params = to.at("parameters");
+      calls.push_back(json::object{
+          {"name", to.at("name")},
+          {"arguments", json_text(params.is_null() ? json::value(json::object())
+                                                   : sample_of(params, params, text))}});
+      break;
+    }
+  }
   if (!calls.empty()) return {{"tool_calls", std::move(calls)}, {"argument_chunks", 3}};
+  // structured outputs: JSON that fits text.format
+  if (const auto* t = obj_.at("text").if_object())
+    if (const auto* format = t->contains("format") ? t->at("format").if_object() : nullptr) {
+      if (format->contains("type") && format->at("type") == "json_schema" &&
+          format->contains("schema")) {
+        const auto& schema = format->at("schema");
+        return {{"text", json_text(sample_of(schema, schema, "You said: " + text))}};
+      }
+      if (format->contains("type") && format->at("type") == "json_object")
+        return {{"text", json_text(json::object{{"text", "You said: " + text}})}};
+    }
   return {{"text", "You said: " + text}};
 }
 

@@ -246,6 +246,24 @@ TEST_CASE("responses: /call lines become function calls, parallel or the first o
                       R"(],"input":)" + input + "}");
   CHECK(one.at("output").as_array().size() == 1);
   CHECK(one.at("output").at(0).at("arguments") == R"({"city":"A"})");
+  // tool_choice demands a call: "required" calls the first function tool, a named one that
+  // tool, with arguments made from the schema
+  auto forced = c.create(R"({"model":"m","tool_choice":"required","tools":[)" + weather_tool +
+                         R"(],"input":"what is the weather"})");
+  REQUIRE(forced.at("output").at(0).at("type") == "function_call");
+  CHECK(forced.at("output").at(0).at("arguments") == R"({"city":"what is the weather"})");
+  auto named = c.create(
+      R"({"model":"m","tool_choice":{"type":"function","name":"count"},"tools":[)" + weather_tool +
+      R"(,{"type":"function","name":"count","strict":true,"parameters":{"type":"object","properties":{"n":{"type":"integer","minimum":3},"unit":{"type":"string","enum":["kg","lb"]},"tags":{"type":"array","items":{"type":"boolean"}}},"required":["n","unit","tags"],"additionalProperties":false}}],"input":"x"})");
+  CHECK(named.at("output").at(0).at("name") == "count");
+  CHECK(named.at("output").at(0).at("arguments") == R"({"n":3,"unit":"kg","tags":[true]})");
+  // structured outputs: the reply is JSON that fits text.format
+  auto structured = c.create(
+      R"({"model":"m","input":"hi","text":{"format":{"type":"json_schema","name":"a","strict":true,"schema":{"type":"object","properties":{"answer":{"type":"string"},"score":{"type":"number"},"next":{"anyOf":[{"type":"null"},{"$ref":"#/$defs/step"}]}},"$defs":{"step":{"type":"object","properties":{"done":{"type":"boolean"}},"required":["done"],"additionalProperties":false}},"required":["answer","score","next"],"additionalProperties":false}}}})");
+  CHECK(structured.at("output").at(0).at("content").at(0).at("text") ==
+        R"({"answer":"You said: hi","score":0.0,"next":{"done":true}})");
+  auto loose = c.create(R"({"model":"m","input":"hi","text":{"format":{"type":"json_object"}}})");
+  CHECK(loose.at("output").at(0).at("content").at(0).at("text") == R"({"text":"You said: hi"})");
   // a function the request does not offer fails the response
   auto failed = c.create(R"({"model":"m","input":"/call nope {}"})");
   CHECK(failed.at("status") == "failed");

@@ -207,3 +207,13 @@ test('streamed reasoning, incomplete, failed and error endings', async () => {
   assert.deepEqual(errored.slice(0, 2).map((e) => e.type), ['response.created', 'response.in_progress']);
   assert.deepEqual(errored.at(-1), { type: 'error', sequence_number: errored.length - 1, code: 'server_error', message: 'boom', param: null });
 });
+
+test('structured outputs through responses.parse, and tool_choice that demands a call', async () => {
+  const c = emu.client;
+  const schema = { type: 'object', properties: { answer: { type: 'string' }, confidence: { type: 'number' } }, required: ['answer', 'confidence'], additionalProperties: false };
+  const parsed = await c.responses.parse({ model: 'gpt-4o', input: 'hi', text: { format: { type: 'json_schema', name: 'answer', strict: true, schema } } });
+  assert.deepEqual(parsed.output_parsed, { answer: 'You said: hi', confidence: 0 });
+  const forced = await c.responses.create({ model: 'gpt-4o', input: 'Paris please', tools: [weatherFunction], tool_choice: { type: 'function', name: 'get_weather' } });
+  assert.equal(forced.output[0].type, 'function_call');
+  assert.deepEqual(JSON.parse(forced.output[0].arguments), { city: 'Paris please' });
+});
