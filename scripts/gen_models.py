@@ -54,7 +54,7 @@ extern false float for friend goto if inline int long mutable namespace new noex
 nullptr operator or or_eq private protected public register reinterpret_cast requires return short
 signed sizeof static static_assert static_cast struct switch template this thread_local throw true
 try typedef typeid typename union unsigned using virtual void volatile wchar_t while xor
-xor_eq""".split())
+xor_eq""".split()) | {"linux", "unix"}  # (and the macros g++ predefines in gnu++ modes)
 
 # Unions used in several places share one name (keyed by the sorted alternative C++ names).
 UNION_NAMES = {

@@ -491,10 +491,10 @@ struct computer_environment : basic_enum<computer_environment> {
   using basic_enum::basic_enum;
   static constexpr std::string_view windows{"windows"};
   static constexpr std::string_view mac{"mac"};
-  static constexpr std::string_view linux{"linux"};
+  static constexpr std::string_view linux_{"linux"};
   static constexpr std::string_view ubuntu{"ubuntu"};
   static constexpr std::string_view browser{"browser"};
-  static constexpr std::array<std::string_view, 5> known_values{windows, mac, linux, ubuntu,
+  static constexpr std::array<std::string_view, 5> known_values{windows, mac, linux_, ubuntu,
                                                                 browser};
 };
 
