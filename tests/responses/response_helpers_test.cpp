@@ -2,6 +2,8 @@
 // given (failed / incomplete / cancelled are not success), item_id over every item union.
 #include <coassist/responses/response_helpers.hpp>
 
+#include <boost/json/parse.hpp>
+
 #include <catch2/catch.hpp>
 
 namespace responses = coassist::responses;
