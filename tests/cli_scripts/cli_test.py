@@ -727,6 +727,10 @@ FN_TOOL = {"type": "function", "name": "lookup", "description": "looks up", "str
                           "required": ["q"], "additionalProperties": False}}
 
 
+# longer than the smallest max_output_tokens the service takes (16): the reply is cut there
+LONG_INPUT = " ".join("word%d" % i for i in range(24))
+
+
 def response_body(text, **extra):
     body = {"model": "gpt-4o", "input": text}
     body.update(extra)
@@ -757,7 +761,8 @@ def case_responses_operations():
             [{"type": "message", "role": "user", "content": [
                 {"type": "input_text", "text": "more"}]}]), obj="list")
         iid = (items.get("data") or [{}])[0].get("id", "")
-        op("getConversationItem", "--conversation-id", cid, "--item-id", iid, obj="message")
+        it = op("getConversationItem", "--conversation-id", cid, "--item-id", iid)
+        check(it.get("type") == "message" and it.get("id") == iid, f"getConversationItem: {it}")
         page = op("listConversationItems", "--conversation-id", cid, "--order", "asc",
                   "--limit", "1", obj="list")
         check(len(page.get("data", [])) == 1 and page.get("has_more") is True,
@@ -807,8 +812,8 @@ def case_responses_operations():
         ok(["conversations", "create"], b, "conversation")
 
         # a response that ends incomplete or failed is not success: printed, and exit 1
-        r = cli(["responses", "create", "--model", "gpt-4o", "--input", "one two three four",
-                 "--max-output-tokens", "2"], b)
+        r = cli(["responses", "create", "--model", "gpt-4o", "--input", LONG_INPUT,
+                 "--max-output-tokens", "16"], b)
         check(r.rc == 1 and r.json().get("status") == "incomplete" and
               r.error().get("type") == "response_incomplete" and
               "max_output_tokens" in r.error().get("message", ""),
@@ -862,8 +867,8 @@ def case_responses_stream():
         check(r.rc == 1 and events and events[-1]["event"] == "response.failed" and
               r.error().get("message", "").startswith("it broke"),
               f"a failed stream exits 1: {r}")
-        r = cli(["responses", "create", "--model", "gpt-4o", "--input", "one two three four",
-                 "--max-output-tokens", "2", "--stream"], b)
+        r = cli(["responses", "create", "--model", "gpt-4o", "--input", LONG_INPUT,
+                 "--max-output-tokens", "16", "--stream"], b)
         events = stream_lines(r)
         check(r.rc == 1 and events and events[-1]["event"] == "response.incomplete" and
               r.error().get("type") == "response_incomplete", f"an incomplete stream exits 1: {r}")

@@ -225,7 +225,7 @@ asio::awaitable<int> print_response_events(net::response_stream& s, bool accumul
       json::value data = json::parse(ev->data, jec);
       if (jec) data = json::string(ev->data);
       // the data's "type" names the event (the `event:` line repeats it, or is absent)
-      std::string type = ev->type;
+      std::string type(ev->type);
       if (const json::object* o = data.if_object())
         if (const json::value* t = o->if_contains("type"); t && t->is_string())
           type = std::string(t->get_string());
