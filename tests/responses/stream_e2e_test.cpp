@@ -4,6 +4,7 @@
 // one; past the resume window the stream falls back to polling and ends the same.
 #include "support/emulator_control.hpp"
 
+#include <coassist/responses/resources.hpp>
 #include <coassist/responses/stream.hpp>
 
 #include <catch2/catch.hpp>
@@ -274,4 +275,31 @@ TEST_CASE("responses e2e: a resume past the window falls back to polling and end
   CHECK(cut.events.back().at("sequence_number") == 4);
   CHECK(normalised(*cut.final_response) == normalised(*uncut.final_response));
   CHECK(text_of(*cut.final_response) == "You said: " + input);
+}
+
+TEST_CASE("responses e2e: client.responses().stream(typed request) and .resume(id, n)",
+          "[integration]") {
+  e2e t;
+  t.run([&]() -> asio::awaitable<void> {
+    responses::create_response req;
+    req.model = "gpt-test";
+    req.input = responses::input_param(std::string("red green blue"));
+    req.background = api::nullable<bool>(true);
+    auto st = co_await t.c.responses().stream(req);
+    std::vector<json::value> events;
+    while (auto ev = co_await st.next())
+      events.push_back(responses::event_json(*ev));
+    REQUIRE(events.size() > 6);
+    CHECK(st.background());
+    CHECK(st.status() == "completed");
+    // the same response streamed again after event 3: events 4.. as before
+    auto again = co_await t.c.responses().resume(st.response_id(), 3);
+    std::vector<json::value> rest;
+    while (auto ev = co_await again.next())
+      rest.push_back(responses::event_json(*ev));
+    REQUIRE(rest.size() == events.size() - 4);
+    for (std::size_t i = 0; i < rest.size(); ++i)
+      CHECK(normalised(rest[i]) == normalised(events[i + 4]));
+    CHECK(rest.front().at("sequence_number") == 4);
+  });
 }
