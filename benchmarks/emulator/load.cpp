@@ -273,6 +273,31 @@ int main(int argc, char** argv) {
               expect(c.call(http::verb::get, "/threads/" + thread + "/runs"), 200);
               expect(c.call(http::verb::get, "/assistants?limit=3"), 200);
               expect(c.call(http::verb::post, "/vector_stores", R"({"name":"v"})"), 200);
+              // the Responses side: a tool loop in a conversation, a background response that
+              // is resumed and cancelled while other connections work
+              std::string conv =
+                  id_of(expect(c.call(http::verb::post, "/conversations", "{}"), 200));
+              auto first = json::parse(expect(
+                  c.call(
+                      http::verb::post, "/responses",
+                      R"({"model":"m","conversation":")" + conv +
+                          R"(","tools":[{"type":"function","name":"get_weather","strict":false,"parameters":{}}],"input":"/call get_weather {\"city\":\")" +
+                          city + R"(\"}"})"),
+                  200));
+              std::string fc_call(first.at("output").at(0).at("call_id").as_string());
+              expect(c.call(http::verb::post, "/responses",
+                            R"({"model":"m","stream":true,"conversation":")" + conv +
+                                R"(","input":[{"type":"function_call_output","call_id":")" +
+                                fc_call + R"(","output":"sunny"}]})"),
+                     200);
+              expect(c.call(http::verb::get, "/conversations/" + conv + "/items?limit=3"), 200);
+              std::string bg =
+                  id_of(expect(c.call(http::verb::post, "/responses",
+                                      R"({"model":"m","input":"a b c","background":true})"),
+                               200));
+              expect(c.call(http::verb::get, "/responses/" + bg + "?stream=true&starting_after=1"),
+                     200);
+              expect(c.call(http::verb::post, "/responses/" + bg + "/cancel"), 200);
             }
           } catch (const std::exception& e) {
             ++errors;

@@ -975,8 +975,10 @@ http_reply compact(state& s, request_ctx& ctx) {
 
 json::object store_input_item(state& s, const json::value& in, const std::string& param) {
   json::object item = in.as_object();
-  std::string type =
-      has_string(item, "type") ? std::string(item.at("type").get_string()) : "message";
+  // an item without a type is a message, or (only an id) a reference to an earlier item
+  std::string type = has_string(item, "type") ? std::string(item.at("type").get_string())
+                     : item.contains("role") || item.contains("content") ? "message"
+                                                                         : "item_reference";
   if (type == "item_reference") {
     std::string id = string_field(item, "id");
     auto it = s.items.find(id);

@@ -284,6 +284,15 @@ TEST_CASE("responses: previous_response_id chains input and output, tool outputs
   REQUIRE(items.at("data").as_array().size() == 1);
   CHECK(str(items.at("data").at(0).at("id")).rfind("fco_", 0) == 0);
   CHECK(items.at("data").at(0).at("status") == "completed");
+  // an item reference (typed or bare) resolves to the stored item; an unknown one is 404
+  auto ref = c.create(R"({"model":"m","input":[{"type":"item_reference","id":")" +
+                      str(first.at("output").at(0).at("id")) + R"("},{"id":")" +
+                      str(items.at("data").at(0).at("id")) + R"("}]})");
+  CHECK(ref.at("output").at(0).at("content").at(0).at("text") ==
+        "Tool outputs: get_weather -> sunny.");
+  e = c.error("POST", "/responses", R"({"model":"m","input":[{"id":"msg_nope"}]})", 404);
+  CHECK(e.at("message") == "Item with id 'msg_nope' not found.");
+  CHECK(e.at("param") == "input");
   // the chain's earlier turns count as input
   auto third = c.create(R"({"model":"m","input":"ok","previous_response_id":")" +
                         str(second.at("id")) + R"("})");

@@ -18,6 +18,7 @@
 #include <coassist/responses/models/models.hpp>
 #include <coassist/responses/operations.hpp>
 #include <coassist/responses/response_helpers.hpp>
+#include <coassist/responses/stream.hpp>
 
 #include <string>
 #include <utility>
@@ -117,6 +118,29 @@ public:
                                         call_args::make({{"response_id", std::move(response_id)}}),
                                         std::move(ro)),
         std::forward<Token>(token));
+  }
+  // Creates the response with `stream: true`: its events as a responses::response_stream
+  // (see <coassist/responses/stream.hpp>; background responses resume across dropped
+  // connections). Completion: void(std::exception_ptr, responses::response_stream).
+  template <class Token = asio::use_awaitable_t<>>
+  auto stream(const responses::create_response& req, responses::stream_options so = {},
+              request_options ro = {}, Token&& token = {}) const {
+    return asio::co_spawn(c_.get_executor(),
+                          responses::detail::open_response_stream(
+                              c_, responses::detail::to_body(req), so, std::move(ro)),
+                          std::forward<Token>(token));
+  }
+  // Streams a background response again: the events after `after_sequence_number` (all of them
+  // without one). resume_options::rebuild_snapshot replays the earlier ones into the snapshot.
+  template <class Token = asio::use_awaitable_t<>>
+  auto resume(std::string response_id, std::optional<std::int64_t> after_sequence_number,
+              responses::resume_options rs = {}, responses::stream_options so = {},
+              request_options ro = {}, Token&& token = {}) const {
+    return asio::co_spawn(c_.get_executor(),
+                          responses::detail::open_resumed_stream(c_, std::move(response_id),
+                                                                 after_sequence_number, rs, so,
+                                                                 std::move(ro)),
+                          std::forward<Token>(token));
   }
   // Cancels a background response (the service refuses others).
   template <class Token = asio::use_awaitable_t<>>
