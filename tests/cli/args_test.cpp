@@ -85,6 +85,10 @@ TEST_CASE("the Responses and Conversations operations as groups and verbs", "[un
                                                                          {"stream", "true"}});
   CHECK_THROWS_AS(p({"conversations", "retrieve", "--conversation-id", "c", "--stream"}),
                   usage_error);
+  CHECK(p({"responses", "retrieve", "--response-id", "r", "--stream", "--accumulate"}).accumulate);
+  CHECK_THROWS_AS(p({"responses", "retrieve", "--response-id", "r", "--stream", "--accumulate",
+                     "--starting-after", "3"}),
+                  usage_error);
   CHECK_THROWS_AS(p({"responses", "delete", "--response-id", "r", "--body", "{}"}), usage_error);
   // include is the spec's plain name (repeated), limit/order/after as for Assistants
   auto items = p({"conversation-items", "list", "--conversation-id", "c", "--include", "a",

@@ -891,6 +891,44 @@ def case_responses_stream():
               "keepalive" not in types and types[-1:] == ["response.completed"],
               f"unknown events printed, keepalives skipped: {r}")
 
+        # --accumulate: the last line is {"final_response": RESPONSE}, the snapshot built from the
+        # events; parallel calls keep their own arguments, even interleaved
+        tools = json.dumps([FN_TOOL])
+        calls_input = '/call lookup {"q": "a"}\n/call lookup {"q": "bb"}\n/call lookup {"q": "c"}'
+        for interleave in (False, True):
+            if interleave:
+                post(b, "/_emulator/faults", {"fault": {"interleave_arguments": True}})
+            r = cli(["responses", "create", "--model", "gpt-4o", "--input", calls_input,
+                     "--tools", tools, "--stream", "--accumulate"], b)
+            lines = stream_lines(r)
+            last = lines[-1] if lines else {}
+            fr = last.get("final_response") or {}
+            check(r.rc == 0 and set(last) == {"final_response"} and
+                  lines[-2].get("event") == "response.completed",
+                  f"--accumulate ends with the final response (interleave={interleave}): {r}")
+            args = [json.loads(o["arguments"]) for o in fr.get("output", [])
+                    if o.get("type") == "function_call"]
+            check(args == [{"q": "a"}, {"q": "bb"}, {"q": "c"}],
+                  f"accumulated calls (interleave={interleave}): {args}")
+            stored = ok(["responses", "retrieve", "--response-id", fr.get("id", "")], b,
+                        "response")
+            check(fr.get("output") == stored.get("output") and fr.get("status") == "completed",
+                  "the accumulated snapshot equals the stored response")
+        r = cli(["responses", "create", "--model", "gpt-4o", "--input", LONG_INPUT,
+                 "--max-output-tokens", "16", "--stream", "--accumulate"], b)
+        lines = stream_lines(r)
+        fr = (lines[-1] if lines else {}).get("final_response") or {}
+        check(r.rc == 1 and fr.get("status") == "incomplete" and
+              fr.get("incomplete_details") == {"reason": "max_output_tokens"},
+              f"an incomplete accumulated response: last line, then exit 1: {r}")
+        post(b, "/_emulator/scripts", {"turns": [{"stream_error": {"code": "server_error",
+                                                                    "message": "stream broke"}}]})
+        r = cli(["responses", "create", "--model", "gpt-4o", "--input", "x", "--stream",
+                 "--accumulate"], b)
+        lines = stream_lines(r)
+        check(r.rc == 1 and lines and "final_response" not in lines[-1],
+              f"no final line after an error event: {r}")
+
         # a background response streamed again from a sequence number
         bg = ok(["responses", "create", "--model", "gpt-4o", "--input", "resume me now",
                  "--background", "true"], b, "response")
@@ -899,6 +937,14 @@ def case_responses_stream():
         events = stream_lines(r)
         check(r.rc == 0 and events and events[0]["data"].get("sequence_number") == 3 and
               events[-1]["event"] == "response.completed", f"resume after 2: {r}")
+        r = cli(["responses", "retrieve", "--response-id", bg.get("id", ""), "--stream",
+                 "--accumulate"], b)
+        lines = stream_lines(r)
+        fr = (lines[-1] if lines else {}).get("final_response") or {}
+        text = "".join(p.get("text", "") for o in fr.get("output", [])
+                       if o.get("type") == "message" for p in o.get("content", []))
+        check(r.rc == 0 and text == "You said: resume me now",
+              f"a background response replayed whole and accumulated: {r}")
     finally:
         emu.close()
 

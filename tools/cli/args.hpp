@@ -453,6 +453,12 @@ inline invocation parse(const std::vector<std::string>& args) {
     for (auto& [k, v] : inv.query)
       if (k == "stream") throw usage_error("give --stream once, as the flag");
     inv.query.emplace_back("stream", "true");
+    // the accumulator builds the snapshot from response.created on: a replay from the middle
+    // would leave it without the events before
+    if (inv.accumulate)
+      for (auto& [k, v] : inv.query)
+        if (k == "starting_after")
+          throw usage_error("--accumulate needs the whole stream: drop --starting-after");
   }
 
   if (is_multipart(op)) {

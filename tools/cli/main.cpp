@@ -6,6 +6,7 @@
 
 #include <coassist/api/client.hpp>
 #include <coassist/api/files.hpp>
+#include <coassist/responses/accumulator.hpp>
 #include <coassist/sse/parser.hpp>
 #include <coassist/stream/accumulator.hpp>
 
@@ -206,13 +207,18 @@ std::optional<error_info> unsuccessful_response(const json::value& response) {
 
 // The events of a Responses stream: one {"event", "data"} line each (keepalives skipped). It ends
 // at response.completed / .failed / .incomplete; `error` exits 1, and so does a response that
-// ended failed or incomplete; a body that ends before a terminal event exits 3.
+// ended failed or incomplete; a body that ends before a terminal event exits 3. `--accumulate`
+// adds {"final_response": RESPONSE} as the last line (responses::accumulator), also when the
+// response ended failed or incomplete (then exit 1).
 asio::awaitable<int> print_response_events(net::response_stream& s, bool accumulate,
                                            std::FILE* out) {
   sse::parser parser;
   std::optional<json::value> final_response;
   std::optional<error_info> server_error;
-  (void)accumulate;
+  std::optional<responses::accumulator> acc;
+  if (accumulate) acc.emplace();
+  std::string acc_problem; // the first event the accumulator could not apply
+  std::size_t events = 0;
   for (;;) {
     auto [ec, chunk] =
         co_await s.async_read_some(asio::experimental::as_tuple(asio::use_awaitable));
@@ -234,6 +240,10 @@ asio::awaitable<int> print_response_events(net::response_stream& s, bool accumul
       line["event"] = type;
       line["data"] = data;
       write_line(out, line);
+      ++events;
+      if (acc && acc_problem.empty())
+        if (acc->apply(type, data))
+          acc_problem = "event " + std::to_string(events) + " (" + type + "): " + acc->problem();
       if (type == "error" && !server_error) server_error = stream_error_info(data);
       if ((type == "response.completed" || type == "response.failed" ||
            type == "response.incomplete") &&
@@ -258,6 +268,16 @@ asio::awaitable<int> print_response_events(net::response_stream& s, bool accumul
     info.kind = errc::stream_truncated;
     info.message = "the stream ended without response.completed, .failed or .incomplete";
     co_return report(info);
+  }
+  if (acc) {
+    if (!acc_problem.empty()) {
+      error_info info;
+      info.kind = errc::invalid_response;
+      info.where = "accumulating the stream";
+      info.message = acc_problem;
+      co_return report(info);
+    }
+    write_line(out, acc->to_json());
   }
   if (auto failed = unsuccessful_response(*final_response)) co_return report(*failed);
   co_return exit_ok;
