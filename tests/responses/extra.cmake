@@ -8,7 +8,8 @@ set_target_properties(${exe} PROPERTIES DISABLE_PRECOMPILE_HEADERS ON)
 
 # Compile cost: a unit that uses only the Responses client does not include the Assistants models,
 # and the reverse (checked on the preprocessor's list of included headers, `g++ -M`).
-foreach(pair IN ITEMS "coassist/responses/resources.hpp|coassist/api/models/models.hpp"
+foreach(pair IN ITEMS "coassist/responses.hpp|coassist/api/models/models.hpp"
+                      "coassist/responses/resources.hpp|coassist/api/models/models.hpp"
                       "coassist/responses/events.hpp|coassist/api/models/models.hpp"
                       "coassist/api.hpp|coassist/responses/models/models.hpp")
   string(REPLACE "|" ";" pair "${pair}")
