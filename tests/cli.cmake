@@ -9,7 +9,8 @@ find_package(Python3 COMPONENTS Interpreter)
 if(NOT Python3_FOUND)
   return()
 endif()
-foreach(case IN ITEMS operations group_verb exit_codes stream stream_timing tls help)
+foreach(case IN ITEMS operations group_verb exit_codes stream stream_timing tls help
+                     responses_operations responses_stream)
   add_test(NAME cli/${case}
     COMMAND ${CMAKE_COMMAND} -E env COASSIST_REFERENCE_DIR=${COASSIST_REFERENCE_DIR}
       ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tests/cli_scripts/cli_test.py

@@ -711,15 +711,249 @@ def case_help():
     check(r.rc == 0 and "submit-tool-outputs" in text and "submitToolOuputsToRun" in text and
           "--thread-id" in text, f"runs --help lists verbs and parameters: {r}")
     r = cli(["op", "--help"])
-    check(r.rc == 0 and r.out.decode().count("\n      ") == 48,
-          f"op --help lists all 48 operations: {r}")
+    check(r.rc == 0 and r.out.decode().count("\n      ") == 48 + 15,
+          f"op --help lists all 63 operations: {r}")
+    r = cli(["--help"])
+    for g in ["responses", "input-items", "input-tokens", "conversations", "conversation-items"]:
+        check(f"  {g}:" in r.out.decode(), f"--help lists the group {g}")
     r = cli(["files", "create", "--help"])
     check(r.rc == 0 and "--file PATH --purpose P" in r.out.decode(), f"files create --help: {r}")
 
 
+# ---------------------------------------------------------------------------------------------
+# Responses + Conversations
+FN_TOOL = {"type": "function", "name": "lookup", "description": "looks up", "strict": True,
+           "parameters": {"type": "object", "properties": {"q": {"type": "string"}},
+                          "required": ["q"], "additionalProperties": False}}
+
+
+# longer than the smallest max_output_tokens the service takes (16): the reply is cut there
+LONG_INPUT = " ".join("word%d" % i for i in range(24))
+
+
+def response_body(text, **extra):
+    body = {"model": "gpt-4o", "input": text}
+    body.update(extra)
+    return json.dumps(body)
+
+
+def case_responses_operations():
+    """Every operationId of operations-responses.tsv through `coassist op`, then the GROUP VERB
+    forms; a created response that ends failed or incomplete exits 1."""
+    emu = Emulator("--response-step-ms", "60000")
+    b = emu.base_url
+    called = set()
+
+    def op(op_id, *args, obj=None):
+        called.add(op_id)
+        return ok(["op", op_id, *args], b, obj)
+
+    try:
+        conv = op("createConversation", "--body", json.dumps(
+            {"metadata": {"k": "v"}, "items": [{"type": "message", "role": "user",
+                                                "content": "hello"}]}), obj="conversation")
+        cid = conv.get("id", "")
+        op("getConversation", "--conversation-id", cid, obj="conversation")
+        up = op("updateConversation", "--conversation-id", cid, "--metadata", '{"k": "w"}',
+                obj="conversation")
+        check(up.get("metadata") == {"k": "w"}, f"updateConversation: {up}")
+        items = op("createConversationItems", "--conversation-id", cid, "--items", json.dumps(
+            [{"type": "message", "role": "user", "content": [
+                {"type": "input_text", "text": "more"}]}]), obj="list")
+        iid = (items.get("data") or [{}])[0].get("id", "")
+        it = op("getConversationItem", "--conversation-id", cid, "--item-id", iid)
+        check(it.get("type") == "message" and it.get("id") == iid, f"getConversationItem: {it}")
+        page = op("listConversationItems", "--conversation-id", cid, "--order", "asc",
+                  "--limit", "1", obj="list")
+        check(len(page.get("data", [])) == 1 and page.get("has_more") is True,
+              f"listConversationItems pages: {page}")
+        op("deleteConversationItem", "--conversation-id", cid, "--item-id", iid,
+           obj="conversation")
+
+        r1 = op("createResponse", "--body", response_body('/call lookup {"q": "x"}',
+                                                          tools=[FN_TOOL]), obj="response")
+        rid = r1.get("id", "")
+        calls = [o for o in r1.get("output", []) if o.get("type") == "function_call"]
+        check(len(calls) == 1 and json.loads(calls[0]["arguments"]) == {"q": "x"},
+              f"createResponse makes the call: {r1}")
+        op("getResponse", "--response-id", rid, obj="response")
+        op("listInputItems", "--response-id", rid, obj="list")
+        t = op("Getinputtokencounts", "--model", "gpt-4o", "--input", "one two three",
+               obj="response.input_tokens")
+        check(t.get("input_tokens", 0) > 0, f"input tokens: {t}")
+        op("Compactconversation", "--model", "gpt-4o", "--previous-response-id", rid,
+           obj="response.compaction")
+        bg = op("createResponse", "--body", response_body("slowly", background=True),
+                obj="response")
+        check(bg.get("status") == "queued", f"a background response is queued: {bg}")
+        c = op("cancelResponse", "--response-id", bg.get("id", ""), obj="response")
+        check(c.get("status") == "cancelled", f"cancelResponse: {c}")
+        d = op("deleteResponse", "--response-id", rid, obj="response.deleted")
+        check(d.get("deleted") is True, f"deleteResponse: {d}")
+        op("deleteConversation", "--conversation-id", cid, obj="conversation.deleted")
+
+        tsv = os.path.join(os.environ.get("COASSIST_REFERENCE_DIR", ""), "openai-spec",
+                           "operations-responses.tsv")
+        with open(tsv) as f:
+            ids = {l.split("\t")[2] for l in f.read().splitlines()[1:] if l.strip()}
+        check(len(ids) == 15, f"15 operations in operations-responses.tsv, found {len(ids)}")
+        check(ids == called, f"operations never called: {sorted(ids - called)}")
+
+        # GROUP VERB forms
+        r = ok(["responses", "create", "--model", "gpt-4o", "--input", "group verbs work"], b,
+               "response")
+        text = "".join(p.get("text", "") for o in r.get("output", [])
+                       if o.get("type") == "message" for p in o.get("content", []))
+        check(text == "You said: group verbs work", f"responses create: {text!r}")
+        ok(["responses", "retrieve", "--response-id", r.get("id", "")], b, "response")
+        ok(["input-items", "list", "--response-id", r.get("id", "")], b, "list")
+        ok(["input-tokens", "count", "--model", "gpt-4o", "--input", "x"], b,
+           "response.input_tokens")
+        ok(["conversations", "create"], b, "conversation")
+
+        # a response that ends incomplete or failed is not success: printed, and exit 1
+        r = cli(["responses", "create", "--model", "gpt-4o", "--input", LONG_INPUT,
+                 "--max-output-tokens", "16"], b)
+        check(r.rc == 1 and r.json().get("status") == "incomplete" and
+              r.error().get("type") == "response_incomplete" and
+              "max_output_tokens" in r.error().get("message", ""),
+              f"an incomplete response exits 1: {r}")
+        r = cli(["responses", "create", "--model", "gpt-4o", "--input", "/call nosuchtool {}"], b)
+        check(r.rc == 1 and r.json().get("status") == "failed" and
+              r.error().get("code") == "invalid_prompt", f"a failed response exits 1: {r}")
+        # API errors as for Assistants
+        r = cli(["responses", "retrieve", "--response-id", "resp_nope"], b)
+        check(r.rc == 1 and r.error().get("kind") == "not_found" and r.error().get("status") == 404,
+              f"404: {r}")
+        r = cli(["responses", "create", "--input", "x", "--previous-response-id", "resp_nope"], b)
+        check(r.rc == 1 and r.error().get("param") == "previous_response_id", f"400: {r}")
+        r = cli(["responses", "cancel"], b)
+        check(r.rc == 2 and r.error().get("kind") == "usage", f"missing --response-id: {r}")
+    finally:
+        emu.close()
+
+
+def stream_lines(r):
+    try:
+        return r.lines()
+    except ValueError:
+        return []
+
+
+def case_responses_stream():
+    emu = Emulator()
+    b = emu.base_url
+    try:
+        r = cli(["responses", "create", "--model", "gpt-4o", "--input", "stream me please",
+                 "--stream"], b)
+        check(r.rc == 0, f"responses create --stream exits 0: {r}")
+        events = stream_lines(r)
+        check(events and all(set(e) == {"event", "data"} for e in events),
+              "one {event, data} line per event")
+        types = [e["event"] for e in events]
+        check(types[:2] == ["response.created", "response.in_progress"] and
+              types[-1:] == ["response.completed"], f"created ... completed: {types}")
+        check([e["data"].get("sequence_number") for e in events] == list(range(len(events))),
+              "every event, in sequence")
+        text = "".join(e["data"]["delta"] for e in events
+                       if e["event"] == "response.output_text.delta")
+        check(text == "You said: stream me please", f"streamed text: {text!r}")
+
+        # a stream ending failed, incomplete or with `error` exits 1 after its events
+        post(b, "/_emulator/scripts", {"turns": [{"fail": {"code": "server_error",
+                                                            "message": "it broke"}}]})
+        r = cli(["responses", "create", "--model", "gpt-4o", "--input", "x", "--stream"], b)
+        events = stream_lines(r)
+        check(r.rc == 1 and events and events[-1]["event"] == "response.failed" and
+              r.error().get("message", "").startswith("it broke"),
+              f"a failed stream exits 1: {r}")
+        r = cli(["responses", "create", "--model", "gpt-4o", "--input", LONG_INPUT,
+                 "--max-output-tokens", "16", "--stream"], b)
+        events = stream_lines(r)
+        check(r.rc == 1 and events and events[-1]["event"] == "response.incomplete" and
+              r.error().get("type") == "response_incomplete", f"an incomplete stream exits 1: {r}")
+        post(b, "/_emulator/scripts", {"turns": [{"stream_error": {"code": "server_error",
+                                                                    "message": "stream broke"}}]})
+        r = cli(["responses", "create", "--model", "gpt-4o", "--input", "x", "--stream"], b)
+        events = stream_lines(r)
+        check(r.rc == 1 and events and events[-1]["event"] == "error" and
+              r.error().get("kind") == "stream_error" and
+              r.error().get("message") == "stream broke", f"an error event exits 1: {r}")
+        # cut before a terminal event: exit 3; unknown and keepalive events do not break it
+        post(b, "/_emulator/faults", {"fault": {"cut": "mid_stream", "after_events": 3}})
+        r = cli(["responses", "create", "--model", "gpt-4o", "--input", "x y z", "--stream",
+                 "--max-retries", "0"], b)
+        check(r.rc == 3 and len(stream_lines(r)) == 3, f"a cut stream exits 3: {r}")
+        post(b, "/_emulator/faults", {"fault": {"unknown_event": 2, "keepalive_event": 3}})
+        r = cli(["responses", "create", "--model", "gpt-4o", "--input", "x y z", "--stream"], b)
+        types = [e["event"] for e in stream_lines(r)]
+        check(r.rc == 0 and "response.emulator_unknown_event" in types and
+              "keepalive" not in types and types[-1:] == ["response.completed"],
+              f"unknown events printed, keepalives skipped: {r}")
+
+        # --accumulate: the last line is {"final_response": RESPONSE}, the snapshot built from the
+        # events; parallel calls keep their own arguments, even interleaved
+        tools = json.dumps([FN_TOOL])
+        calls_input = '/call lookup {"q": "a"}\n/call lookup {"q": "bb"}\n/call lookup {"q": "c"}'
+        for interleave in (False, True):
+            if interleave:
+                post(b, "/_emulator/faults", {"fault": {"interleave_arguments": True}})
+            r = cli(["responses", "create", "--model", "gpt-4o", "--input", calls_input,
+                     "--tools", tools, "--stream", "--accumulate"], b)
+            lines = stream_lines(r)
+            last = lines[-1] if lines else {}
+            fr = last.get("final_response") or {}
+            check(r.rc == 0 and set(last) == {"final_response"} and
+                  lines[-2].get("event") == "response.completed",
+                  f"--accumulate ends with the final response (interleave={interleave}): {r}")
+            args = [json.loads(o["arguments"]) for o in fr.get("output", [])
+                    if o.get("type") == "function_call"]
+            check(args == [{"q": "a"}, {"q": "bb"}, {"q": "c"}],
+                  f"accumulated calls (interleave={interleave}): {args}")
+            stored = ok(["responses", "retrieve", "--response-id", fr.get("id", "")], b,
+                        "response")
+            check(fr.get("output") == stored.get("output") and fr.get("status") == "completed",
+                  "the accumulated snapshot equals the stored response")
+        r = cli(["responses", "create", "--model", "gpt-4o", "--input", LONG_INPUT,
+                 "--max-output-tokens", "16", "--stream", "--accumulate"], b)
+        lines = stream_lines(r)
+        fr = (lines[-1] if lines else {}).get("final_response") or {}
+        check(r.rc == 1 and fr.get("status") == "incomplete" and
+              fr.get("incomplete_details") == {"reason": "max_output_tokens"},
+              f"an incomplete accumulated response: last line, then exit 1: {r}")
+        post(b, "/_emulator/scripts", {"turns": [{"stream_error": {"code": "server_error",
+                                                                    "message": "stream broke"}}]})
+        r = cli(["responses", "create", "--model", "gpt-4o", "--input", "x", "--stream",
+                 "--accumulate"], b)
+        lines = stream_lines(r)
+        check(r.rc == 1 and lines and "final_response" not in lines[-1],
+              f"no final line after an error event: {r}")
+
+        # a background response streamed again from a sequence number
+        bg = ok(["responses", "create", "--model", "gpt-4o", "--input", "resume me now",
+                 "--background", "true"], b, "response")
+        r = cli(["responses", "retrieve", "--response-id", bg.get("id", ""), "--stream",
+                 "--starting-after", "2"], b)
+        events = stream_lines(r)
+        check(r.rc == 0 and events and events[0]["data"].get("sequence_number") == 3 and
+              events[-1]["event"] == "response.completed", f"resume after 2: {r}")
+        r = cli(["responses", "retrieve", "--response-id", bg.get("id", ""), "--stream",
+                 "--accumulate"], b)
+        lines = stream_lines(r)
+        fr = (lines[-1] if lines else {}).get("final_response") or {}
+        text = "".join(p.get("text", "") for o in fr.get("output", [])
+                       if o.get("type") == "message" for p in o.get("content", []))
+        check(r.rc == 0 and text == "You said: resume me now",
+              f"a background response replayed whole and accumulated: {r}")
+    finally:
+        emu.close()
+
+
 CASES = {"operations": case_operations, "group_verb": case_group_verb,
          "exit_codes": case_exit_codes, "stream": case_stream,
-         "stream_timing": case_stream_timing, "tls": case_tls, "help": case_help}
+         "stream_timing": case_stream_timing, "tls": case_tls, "help": case_help,
+         "responses_operations": case_responses_operations,
+         "responses_stream": case_responses_stream}
 
 if __name__ == "__main__":
     t0 = time.monotonic()
