@@ -179,3 +179,87 @@ TEST_CASE("a duplicate refusal is recognised", "[unit]") {
   error_info server{errc::internal_server, 500, "Duplicate", {}, {}, {}, {}, {}};
   CHECK_FALSE(agent::detail::is_duplicate_refusal(server));
 }
+
+// ---- structured outputs (responses/structured_output.hpp), sans I/O ----
+#include <coassist/responses/structured_output.hpp>
+
+namespace {
+struct verdict {
+  bool approve = false;
+  std::string reason;
+  std::optional<int> score;
+};
+
+json::object message_response(std::string_view content_json, std::string_view status = "completed") {
+  return parse_object(std::string(R"({"id":"resp_s","status":")") + std::string(status) +
+                      R"(","output":[{"type":"message","id":"msg_1","role":"assistant",)"
+                      R"("status":"completed","content":)" +
+                      std::string(content_json) + "}]}");
+}
+
+template <class T> error_info parse_error(const json::object& response) {
+  try {
+    responses::parse_output<T>(response);
+  } catch (...) {
+    return error_info_of(std::current_exception());
+  }
+  return {};
+}
+} // namespace
+
+TEST_CASE("structured outputs: the format is a strict json_schema of the type", "[unit]") {
+  auto f = responses::json_schema_format<verdict>("verdict");
+  CHECK(f.at("type") == "json_schema");
+  CHECK(f.at("name") == "verdict");
+  CHECK(f.at("strict") == true);
+  CHECK(f.at("schema") == json::value(reflect::schema_of<verdict>(true)));
+  const auto& schema = f.at("schema").as_object();
+  CHECK(schema.at("additionalProperties") == false);
+  CHECK(schema.at("required").as_array().size() == 3); // strict: optional fields too
+
+  auto req = responses::with_json_schema_format<verdict>(
+      parse_object(R"({"model":"m","input":"x","text":{"verbosity":"low"}})"), "verdict");
+  CHECK(req.at("text").at("verbosity") == "low");
+  CHECK(req.at("text").at("format") == json::value(f));
+}
+
+TEST_CASE("structured outputs: the output text decodes into the type, across parts", "[unit]") {
+  auto v = responses::parse_output<verdict>(message_response(
+      R"([{"type":"output_text","text":"{\"approve\":true,","annotations":[]},)"
+      R"({"type":"output_text","text":"\"reason\":\"ok\",\"score\":null}","annotations":[]}])"));
+  CHECK(v.approve);
+  CHECK(v.reason == "ok");
+  CHECK_FALSE(v.score);
+}
+
+TEST_CASE("structured outputs: refusal, bad documents and unfinished responses are errors",
+          "[unit]") {
+  auto refused = parse_error<verdict>(
+      message_response(R"([{"type":"refusal","refusal":"I can't help with that."}])"));
+  CHECK(refused.kind == errc::refusal);
+  CHECK(refused.message == "I can't help with that.");
+
+  auto wrong_type = parse_error<verdict>(message_response(
+      R"([{"type":"output_text","text":"{\"approve\":\"yes\",\"reason\":\"r\",\"score\":1}"}])"));
+  CHECK(wrong_type.kind == errc::invalid_output);
+  CHECK(wrong_type.message.find("output.approve") != std::string::npos);
+
+  auto not_json = parse_error<verdict>(
+      message_response(R"([{"type":"output_text","text":"{\"approve\": tr"}])"));
+  CHECK(not_json.kind == errc::invalid_output);
+
+  auto empty = parse_error<verdict>(message_response("[]"));
+  CHECK(empty.kind == errc::invalid_output);
+
+  auto incomplete = parse_error<verdict>(message_response(
+      R"([{"type":"output_text","text":"{\"approve\":true,\"reason\":\"r\",\"score\":1}"}])",
+      "incomplete"));
+  CHECK(incomplete.kind == errc::response_incomplete);
+  try {
+    responses::parse_output<verdict>(
+        message_response(R"([{"type":"refusal","refusal":"no"}])"));
+    FAIL("no exception");
+  } catch (const refusal_error& e) {
+    CHECK(e.info().where == "response resp_s");
+  }
+}
