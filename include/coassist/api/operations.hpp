@@ -14,6 +14,8 @@
 
 namespace coassist::api {
 
+// The groups of both tables: these operations and coassist::responses::operations
+// (<coassist/responses/operations.hpp>).
 enum class operation_group {
   assistants,
   threads,
@@ -26,6 +28,11 @@ enum class operation_group {
   vector_store_files,
   vector_store_file_batches,
   vector_store_search,
+  responses,
+  input_items,
+  input_tokens,
+  conversations,
+  conversation_items,
 };
 
 constexpr std::string_view to_string(operation_group g) noexcept {
@@ -52,6 +59,16 @@ constexpr std::string_view to_string(operation_group g) noexcept {
     return "vector_store_file_batches";
   case operation_group::vector_store_search:
     return "vector_store_search";
+  case operation_group::responses:
+    return "responses";
+  case operation_group::input_items:
+    return "input_items";
+  case operation_group::input_tokens:
+    return "input_tokens";
+  case operation_group::conversations:
+    return "conversations";
+  case operation_group::conversation_items:
+    return "conversation_items";
   }
   return {};
 }
@@ -69,10 +86,11 @@ struct operation_info {
   std::span<const std::string_view> path_parameters; // in path order
   std::span<const query_parameter> query_parameters;
   std::string_view request_schema;       // spec schema name, "" when there is no body
-  std::string_view request_type;         // coassist::api type name, "" when there is no body
+  std::string_view request_type;         // the model's type name, "" when there is no body
   std::string_view request_content_type; // "application/json", "multipart/form-data" or ""
-  std::string_view response_schema;      // "" for raw content (downloadFile)
-  std::string_view response_type;        // coassist::api type name ("std::string" for raw content)
+  std::string_view response_schema;      // "" for raw content (downloadFile) or no body
+  std::string_view response_type;        // the model's type name ("std::string" for raw content,
+                                         // "void" when the spec declares no body: deleteResponse)
   operation_group group;
   std::string_view method_name; // inside the group: "create", "list", "create_and_run", ...
   bool sends_assistants_beta;   // OpenAI-Beta: assistants=v2
