@@ -76,11 +76,10 @@ struct fixture : test::client_fixture {
     run([&]() -> asio::awaitable<void> {
       std::string after;
       for (;;) {
-        call_args args = call_args::make({{"conversation_id", id}}, {},
-                                         {{"order", "asc"}, {"limit", "100"}});
+        call_args args =
+            call_args::make({{"conversation_id", id}}, {}, {{"order", "asc"}, {"limit", "100"}});
         if (!after.empty()) args.query.emplace_back("after", after);
-        auto page = co_await c.call(agent::detail::responses_operation("listConversationItems"),
-                                    args);
+        auto page = co_await c.call(responses::operation("listConversationItems"), args);
         for (auto& item : page.at("data").as_array())
           all.push_back(item);
         if (!page.at("has_more").as_bool()) break;
@@ -139,9 +138,9 @@ TEST_CASE("respond: /call lines become one parallel round; outputs reach the fin
       if (mode == chain_mode::conversation) {
         CHECK(r.conversation_id.starts_with("conv_"));
         auto items = f.conversation_items(r.conversation_id);
-        CHECK(outputs_by_call(items) ==
-              std::map<std::string, int>{
-                  {round.calls[0].id, 1}, {round.calls[1].id, 1}, {round.calls[2].id, 1}});
+        CHECK(outputs_by_call(items) == std::map<std::string, int>{{round.calls[0].id, 1},
+                                                                   {round.calls[1].id, 1},
+                                                                   {round.calls[2].id, 1}});
       } else {
         CHECK(r.response.at("previous_response_id") == round.response_id);
       }
@@ -187,10 +186,9 @@ TEST_CASE("respond: a lost answer does not give any call a second output", "[int
         CHECK(r.response.at("previous_response_id") == r.rounds[0].response_id);
         json::value items;
         f.run([&]() -> asio::awaitable<void> {
-          items = co_await f.c.call(agent::detail::responses_operation("listInputItems"),
-                                    call_args::make({{"response_id", std::string(
-                                                                         r.response.at("id")
-                                                                             .as_string())}}));
+          items = co_await f.c.call(
+              responses::operation("listInputItems"),
+              call_args::make({{"response_id", std::string(r.response.at("id").as_string())}}));
         });
         CHECK(outputs_by_call(items.at("data").as_array()) ==
               std::map<std::string, int>{{calls[0].id, 1}, {calls[1].id, 1}});
@@ -299,9 +297,8 @@ TEST_CASE("respond: cancelling the loop mid-dispatch reaches every handler, send
       agent::respond(f.c, make_tools(),
                      request("/call wait {\"ms\": 5000}\n/call wait {\"ms\": 5000}\n"
                              "/call wait {\"ms\": 5000}")),
-      asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr ep, agent::respond_result) {
-        ended = ep;
-      }));
+      asio::bind_cancellation_slot(
+          stop.slot(), [&](std::exception_ptr ep, agent::respond_result) { ended = ep; }));
   asio::steady_timer check(f.io);
   std::function<void()> when_started = [&] {
     if (waits_started == 3) return stop.emit(asio::cancellation_type::terminal);
@@ -332,4 +329,3 @@ TEST_CASE("respond: the deadline bounds the whole loop", "[integration]") {
   CHECK(std::chrono::steady_clock::now() - started < 2s);
   CHECK(f.answers("createResponse") == std::map<int, int>{{200, 1}});
 }
-

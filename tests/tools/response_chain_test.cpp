@@ -190,7 +190,8 @@ struct verdict {
   std::optional<int> score;
 };
 
-json::object message_response(std::string_view content_json, std::string_view status = "completed") {
+json::object message_response(std::string_view content_json,
+                              std::string_view status = "completed") {
   return parse_object(std::string(R"({"id":"resp_s","status":")") + std::string(status) +
                       R"(","output":[{"type":"message","id":"msg_1","role":"assistant",)"
                       R"("status":"completed","content":)" +
@@ -256,8 +257,7 @@ TEST_CASE("structured outputs: refusal, bad documents and unfinished responses a
       "incomplete"));
   CHECK(incomplete.kind == errc::response_incomplete);
   try {
-    responses::parse_output<verdict>(
-        message_response(R"([{"type":"refusal","refusal":"no"}])"));
+    responses::parse_output<verdict>(message_response(R"([{"type":"refusal","refusal":"no"}])"));
     FAIL("no exception");
   } catch (const refusal_error& e) {
     CHECK(e.info().where == "response resp_s");

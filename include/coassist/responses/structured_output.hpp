@@ -62,29 +62,15 @@ template <class T> T parse_output(const json::object& response) {
         const auto& p = part.get_object();
         auto type = string_field(p, "type");
         if (type == "refusal")
-          std::rethrow_exception(
-              make_error(error_info{errc::refusal,
-                                    0,
-                                    std::string(string_field(p, "refusal")),
-                                    {},
-                                    {},
-                                    {},
-                                    {},
-                                    "response " + std::string(string_field(response, "id"))}));
+          agent::detail::fail(errc::refusal, std::string(string_field(p, "refusal")),
+                              "response " + std::string(string_field(response, "id")));
         if (type == "output_text") text += string_field(p, "text");
       }
     }
   }
   auto fail = [&](std::string message) {
-    std::rethrow_exception(
-        make_error(error_info{errc::invalid_output,
-                              0,
-                              std::move(message),
-                              {},
-                              {},
-                              {},
-                              {},
-                              "response " + std::string(string_field(response, "id"))}));
+    agent::detail::fail(errc::invalid_output, std::move(message),
+                        "response " + std::string(string_field(response, "id")));
   };
   if (text.empty()) fail("the response holds no output text");
   reflect::decode_result<T> decoded = reflect::decode<T>(text, {.strict = true, .root = "output"});
@@ -99,11 +85,11 @@ auto parse(const client& c, json::object request, request_options ro = {}, Token
   auto run = [](client c, json::object request, request_options ro) -> asio::awaitable<T> {
     json::object body = with_json_schema_format<T>(std::move(request));
     json::value v =
-        co_await c.call(agent::detail::responses_operation("createResponse"),
+        co_await c.call(responses::operation("createResponse"),
                         call_args::make({}, json::value(std::move(body))), std::move(ro));
     if (!v.is_object())
-      std::rethrow_exception(make_error(error_info{
-          errc::invalid_response, 200, "createResponse answered a value that is not an object"}));
+      agent::detail::fail(errc::invalid_response,
+                          "createResponse answered a value that is not an object");
     co_return parse_output<T>(v.get_object());
   };
   return asio::co_spawn(c.get_executor(), run(c, std::move(request), std::move(ro)),

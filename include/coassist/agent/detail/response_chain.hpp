@@ -18,6 +18,17 @@
 
 namespace coassist::agent::detail {
 
+// Throws the library's exception for `kind` (see api/error.hpp).
+[[noreturn]] inline void fail(errc kind, std::string message, std::string where = {},
+                              std::string code = {}) {
+  error_info info;
+  info.kind = kind;
+  info.message = std::move(message);
+  info.where = std::move(where);
+  info.code = std::move(code);
+  std::rethrow_exception(make_error(std::move(info)));
+}
+
 inline std::string_view string_field(const json::object& o, std::string_view key) {
   auto* v = o.if_contains(key);
   return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
