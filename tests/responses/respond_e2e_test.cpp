@@ -56,8 +56,12 @@ fs::path log_path() {
 
 struct fixture : test::client_fixture {
   fs::path log;
-  explicit fixture(fs::path p = log_path())
-      : client_fixture({"--log-requests", p.string()}), log(std::move(p)) {}
+  explicit fixture(std::vector<std::string> extra = {}, fs::path p = log_path())
+      : client_fixture(with_log(std::move(extra), p)), log(std::move(p)) {}
+  static std::vector<std::string> with_log(std::vector<std::string> args, const fs::path& p) {
+    args.insert(args.end(), {"--log-requests", p.string()});
+    return args;
+  }
   ~fixture() { fs::remove(log); }
 
   // The server's answers to an operation, by status.
@@ -388,7 +392,7 @@ TEST_CASE("stream_respond: every event and every round reach the application, in
 
 TEST_CASE("stream_respond: early dispatch starts the calls before response.completed",
           "[integration]") {
-  fixture f;
+  fixture f({"--stream-delay-ms", "5"}); // events apart, so the loop reads them one by one
   agent::respond_options o;
   o.early_dispatch = true;
   std::atomic<int> started{0};
