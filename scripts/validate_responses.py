@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
 """Validate every response body in coassist-emulator request logs (written with
-`--log-requests FILE --log-bodies`) against the response schemas of OpenAI's OpenAPI spec.
+`--log-requests FILE --log-bodies`) against the response schemas of OpenAI's OpenAPI spec: the
+Assistants v2 subset (assistants-v2.json) and the Responses + Conversations subset
+(responses-v1.json).
 
 - 2xx JSON bodies: the operation's 200 response schema (operationId from the log line).
 - Error bodies: ErrorResponse.
-- Streams: every event's data against the schema stream_events.txt names for that event.
+- Assistants streams: every event's data against the schema stream_events.txt names for it.
+- Responses streams (createResponse, getResponse?stream=true): every event's data against the
+  schema response_stream_events.txt names for its `type`; the `event:` name equals `type`;
+  `sequence_number` goes up by one (from 0 on a new stream); no `[DONE]`; the last event is
+  response.completed/.incomplete/.failed or error (unless the stream was resumed mid-way and cut).
 
 Known deviation, accepted on purpose: list pages with no items carry `first_id`/`last_id` null
 (the real service does this; the spec types them as plain strings).
@@ -27,22 +33,32 @@ def main():
     ap.add_argument("--spec", default=os.path.join(here, "..", "reference", "openai-spec"))
     ap.add_argument("logs", nargs="+")
     args = ap.parse_args()
-    spec = spec_tools.load_spec(os.path.join(args.spec, "assistants-v2.json"))
-    schemas = spec_tools.normalised_schemas(spec, compact=False)
+    schemas, ops = {}, {}
+    for spec_file in ("assistants-v2.json", "responses-v1.json"):
+        spec = spec_tools.load_spec(os.path.join(args.spec, spec_file))
+        schemas.update(spec_tools.normalised_schemas(spec, compact=False))
+        ops.update({op["operationId"]: op for op in spec_tools.operations(spec)})
     for name, s in schemas.items():
-        if name.startswith("List") and name.endswith("Response"):
+        if (name.startswith("List") and name.endswith("Response")) or name in (
+                "ConversationItemList", "ResponseItemList"):
             for k in ("first_id", "last_id"):
                 if k in s.get("properties", {}):
                     s["properties"][k] = {"anyOf": [s["properties"][k], {"type": "null"}]}
     root = {"components": {"schemas": schemas}}
-    ops = {op["operationId"]: op for op in spec_tools.operations(spec)}
-    events = {}
-    with open(os.path.join(args.spec, "stream_events.txt"), encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            cols = line.rstrip("\n").split("\t")
-            events[cols[0]] = cols[1]
+    def event_table(name):
+        table = {}
+        with open(os.path.join(args.spec, name), encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("#") or not line.strip():
+                    continue
+                cols = line.rstrip("\n").split("\t")
+                table[cols[0]] = cols[1]
+        return table
+
+    events = event_table("stream_events.txt")
+    response_events = event_table("response_stream_events.txt")
+    response_ops = {"createResponse", "getResponse"}
+    terminal = {"response.completed", "response.incomplete", "response.failed", "error"}
     cls = jsonschema.validators.validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"})
     validators = {}
 
@@ -69,6 +85,31 @@ def main():
                 where = f"{os.path.basename(log)}:{n} {rec['method']} {rec['path']} -> {rec['status']}"
                 if rec.get("fault"):
                     continue  # injected faults are deliberately not the service's shapes
+                if "events" in rec and rec.get("operationId") in response_ops:
+                    evs = rec["events"]
+                    expected = None
+                    for ev in evs:
+                        if ev["data"].startswith("[DONE]"):
+                            failures.append(f"{where}: a Responses stream carries [DONE]")
+                            continue
+                        data = json.loads(ev["data"])
+                        schema = response_events.get(data.get("type"))
+                        if schema is None:
+                            failures.append(f"{where}: unknown event type {data.get('type')}")
+                            continue
+                        if ev["event"] != data["type"]:
+                            failures.append(f"{where}: event {ev['event']} carries type {data['type']}")
+                        seq = data.get("sequence_number")
+                        if expected is None:
+                            expected = 0 if rec["operationId"] == "createResponse" else seq
+                        if seq != expected:
+                            failures.append(f"{where}: sequence_number {seq}, expected {expected}")
+                        expected = (seq if isinstance(seq, int) else 0) + 1
+                        check(schema, data, where + " " + data["type"])
+                    last = json.loads(evs[-1]["data"])["type"] if evs else None
+                    if evs and last not in terminal and rec["operationId"] == "createResponse":
+                        failures.append(f"{where}: the stream ends with {last}")
+                    continue
                 if "events" in rec:
                     for ev in rec["events"]:
                         schema = events.get(ev["event"])

@@ -12,18 +12,27 @@ add_test(NAME emulator/clean_logs
   COMMAND ${CMAKE_COMMAND} -E rm -rf ${emulator_logs})
 set_tests_properties(emulator/clean_logs PROPERTIES LABELS "conformance;emulator" FIXTURES_SETUP emulator_logs)
 
-if(COASSIST_NODE AND EXISTS ${PROJECT_SOURCE_DIR}/tests/node/node_modules/openai)
+set(emulator_certs ${PROJECT_BINARY_DIR}/emulator-certs)
+if(COASSIST_NODE AND EXISTS ${PROJECT_SOURCE_DIR}/tests/node/node_modules/openai AND Python3_FOUND)
+  # the Responses suites speak TLS with a self-signed CA that node trusts from its start
+  add_test(NAME emulator/tls_certs
+    COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/emulator/scripts/make_certs.py
+      $<TARGET_FILE:coassist-emulator> ${emulator_certs})
+  set_tests_properties(emulator/tls_certs PROPERTIES LABELS "conformance;emulator" TIMEOUT 60
+    FIXTURES_SETUP emulator_tls)
   file(GLOB emulator_node_tests CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/node/conformance/*.test.mjs)
   foreach(test_file IN LISTS emulator_node_tests)
     get_filename_component(name ${test_file} NAME_WE)
     add_test(NAME emulator/node_${name}
       COMMAND ${CMAKE_COMMAND} -E env
         COASSIST_EMULATOR=$<TARGET_FILE:coassist-emulator> COASSIST_EMULATOR_LOG_DIR=${emulator_logs}
+        COASSIST_EMULATOR_CERTS=${emulator_certs} NODE_EXTRA_CA_CERTS=${emulator_certs}/ca.pem
         ${COASSIST_NODE} --test ${test_file}
       WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}/tests/node)
     # node --test exits non-zero on failure; the summary line is checked too
     set_tests_properties(emulator/node_${name} PROPERTIES LABELS "conformance;emulator" TIMEOUT 180
-      FIXTURES_REQUIRED emulator_logs FAIL_REGULAR_EXPRESSION "# fail [1-9]")
+      FIXTURES_REQUIRED "emulator_logs;emulator_tls"
+      FAIL_REGULAR_EXPRESSION "# fail [1-9]")
   endforeach()
 endif()
 

@@ -3,7 +3,8 @@
 emulator validates against, normalised and stripped of prose) and spec_schemas.cpp (the same
 text embedded into the binary) from OpenAI's OpenAPI spec (MIT licence).
 
-usage: generate_schemas.py [SPEC_JSON] (default ../reference/openai-spec/assistants-v2.json)"""
+usage: generate_schemas.py [SPEC_JSON...] (default: ../reference/openai-spec/assistants-v2.json and
+responses-v1.json, merged; the two share no schema name with different contents)"""
 import json
 import os
 import sys
@@ -13,15 +14,25 @@ import spec_tools  # noqa: E402
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.normpath(os.path.join(here, "..", ".."))
-spec_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "reference", "openai-spec", "assistants-v2.json")
-spec = spec_tools.load_spec(spec_path)
-schemas = spec_tools.normalised_schemas(spec)
-ops = spec_tools.operations(spec)
+spec_dir = os.path.join(root, "reference", "openai-spec")
+spec_paths = sys.argv[1:] or [os.path.join(spec_dir, "assistants-v2.json"), os.path.join(spec_dir, "responses-v1.json")]
+schemas, ops, versions = {}, [], set()
+for spec_path in spec_paths:
+    spec = spec_tools.load_spec(spec_path)
+    versions.add(spec["info"].get("version", ""))
+    for name, s in spec_tools.normalised_schemas(spec).items():
+        if name in schemas and schemas[name] != s:
+            sys.exit(f"schema {name} differs between the specs")
+        schemas[name] = s
+    for op in spec_tools.operations(spec):
+        if "request_schema" in op:
+            schemas[op["request"]] = op.pop("request_schema")
+        ops.append(op)
 roots = {op["request"] for op in ops if op["request"]}
 keep = spec_tools.closure(schemas, roots)
 doc = {
     "provenance": "Derived by emulator/scripts/generate_schemas.py from OpenAI's OpenAPI spec "
-                  "(openai/openai-openapi, MIT licence), " + spec["info"].get("version", "") + ".",
+                  "(openai/openai-openapi, MIT licence), " + ", ".join(sorted(versions)) + ".",
     "operations": ops,
     "schemas": {k: schemas[k] for k in sorted(keep)},
 }

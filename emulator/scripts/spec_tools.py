@@ -76,7 +76,9 @@ def closure(schemas, roots):
 
 
 def operations(spec):
-    """(method, path, operationId, request schema name or None, response schema name or None)."""
+    """(method, path, operationId, request schema name or None, response schema name or None).
+    An inline request body schema is named OPERATIONID + "Request" and returned under
+    "request_schema" (normalised)."""
     ops = []
     for path, item in spec["paths"].items():
         for method, op in item.items():
@@ -84,11 +86,19 @@ def operations(spec):
                 continue
             req = None
             rb = op.get("requestBody", {}).get("content", {})
+            inline = None
             for ct in ("application/json", "multipart/form-data"):
-                ref = rb.get(ct, {}).get("schema", {}).get("$ref")
+                schema = rb.get(ct, {}).get("schema", {})
+                ref = schema.get("$ref")
                 if ref:
                     req = ref.rsplit("/", 1)[-1]
+                elif schema:
+                    req = op["operationId"] + "Request"
+                    inline = normalise(schema, req)
             resp = op.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {}).get("schema", {})
-            ops.append({"method": method.upper(), "path": path, "operationId": op["operationId"],
-                        "request": req, "response": resp.get("$ref", "").rsplit("/", 1)[-1] or None})
+            entry = {"method": method.upper(), "path": path, "operationId": op["operationId"],
+                     "request": req, "response": resp.get("$ref", "").rsplit("/", 1)[-1] or None}
+            if inline is not None:
+                entry["request_schema"] = inline
+            ops.append(entry)
     return ops

@@ -89,7 +89,8 @@ void check_metadata(const json::object& body, const std::string& field) {
   }
 }
 
-http_reply list_reply(const request_ctx& ctx, const std::vector<const json::object*>& items) {
+http_reply list_reply(const request_ctx& ctx, const std::vector<const json::object*>& items,
+                      bool allow_before) {
   const auto& q = ctx.req.query;
   long limit = 20;
   if (auto it = q.find("limit"); it != q.end()) {
@@ -131,7 +132,7 @@ http_reply list_reply(const request_ctx& ctx, const std::vector<const json::obje
     auto i = index_of(it->second);
     begin = i < 0 ? ordered.size() : static_cast<std::size_t>(i + 1);
   }
-  if (auto it = q.find("before"); it != q.end() && !it->second.empty()) {
+  if (auto it = q.find("before"); allow_before && it != q.end() && !it->second.empty()) {
     auto i = index_of(it->second);
     end = i < 0 ? 0 : static_cast<std::size_t>(i);
   }
@@ -139,7 +140,7 @@ http_reply list_reply(const request_ctx& ctx, const std::vector<const json::obje
   bool has_more = false;
   if (begin < end) {
     // with only `before`, the page is the one just before the cursor
-    bool from_end = q.contains("before") && !q.contains("after");
+    bool from_end = allow_before && q.contains("before") && !q.contains("after");
     std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(limit), end - begin);
     std::size_t first = from_end ? end - n : begin;
     for (std::size_t i = first; i < first + n; ++i)
@@ -181,6 +182,8 @@ state::state(app_options o)
   register_assistant_handlers(*this);
   register_run_handlers(*this);
   register_file_handlers(*this);
+  register_response_handlers(*this);
+  register_conversation_handlers(*this);
 }
 
 std::string state::new_id(std::string_view prefix) {
@@ -234,6 +237,16 @@ file_rec& state::file(const std::string& id) {
 vector_store_rec& state::vector_store(const std::string& id) {
   if (auto* v = vector_stores.find(id)) return *v;
   throw api_error(404, "No vector store found with id '" + id + "'.");
+}
+response_rec& state::response(const std::string& id) {
+  if (auto* r = responses.find(id)) return *r;
+  throw api_error(404, "Response with id '" + id + "' not found.");
+}
+conversation_rec& state::conversation(const std::string& id) {
+  auto it = conversations.find(id);
+  if (it == conversations.end())
+    throw api_error(404, "Conversation with id '" + id + "' not found.");
+  return it->second;
 }
 
 // ---------- multipart/form-data ----------
@@ -337,6 +350,16 @@ fault_spec parse_fault(const json::value& v) {
   if (auto it = o.find("malformed_chunk"); it != o.end()) f.malformed_chunk = it->value().as_bool();
   if (auto it = o.find("method"); it != o.end()) f.method = it->value().as_string();
   if (auto it = o.find("path_contains"); it != o.end()) f.path_contains = it->value().as_string();
+  if (auto it = o.find("response_id"); it != o.end()) f.response_id = it->value().as_string();
+  if (auto it = o.find("conversation_id"); it != o.end())
+    f.conversation_id = it->value().as_string();
+  if (auto it = o.find("stall_ms"); it != o.end()) f.stall_ms = it->value().to_number<int>();
+  if (auto it = o.find("unknown_event"); it != o.end())
+    f.unknown_event_after = it->value().to_number<int>();
+  if (auto it = o.find("keepalive_event"); it != o.end())
+    f.keepalive_event_after = it->value().to_number<int>();
+  if (auto it = o.find("interleave_arguments"); it != o.end())
+    f.interleave_arguments = it->value().as_bool();
   if (auto it = o.find("count"); it != o.end()) f.count = it->value().to_number<int>();
   return f;
 }
@@ -348,7 +371,8 @@ struct app::impl {
   state s;
 
   http_reply control(const http_request& req, const std::string& path);
-  http_reply dispatch(const http_request& req, const std::string& path, http_reply& meta);
+  http_reply dispatch(const http_request& req, const std::string& path, http_reply& meta,
+                      const fault_spec* fault);
   const operation* route(const std::string& method, const std::string& path,
                          std::vector<std::string>& segs,
                          std::unordered_map<std::string, std::string>& params) const;
@@ -369,6 +393,21 @@ http_reply app::impl::control(const http_request& req, const std::string& path) 
   std::lock_guard lock(s.mutex);
   if (req.method == "POST" && (path == "/_emulator/scripts" || path == "/_emulator/faults")) {
     std::size_t queued_turns = 0, queued_faults = 0;
+    // Responses turns: on a response (for the responses chained from it), on a conversation, or
+    // (with neither, and no thread) on the next responses created
+    std::deque<json::object>* response_turns = nullptr;
+    if (auto it = o.find("response_id"); it != o.end())
+      response_turns = &s.response(std::string(it->value().as_string())).script;
+    else if (auto it2 = o.find("conversation_id"); it2 != o.end())
+      response_turns = &s.conversation(std::string(it2->value().as_string())).script;
+    else if (!o.contains("thread_id"))
+      response_turns = &s.response_script;
+    if (auto turns = o.find("turns"); response_turns && turns != o.end())
+      for (const auto& turn : turns->value().as_array()) {
+        if (!turn.is_object()) throw api_error(400, "Each turn must be an object.", "turns");
+        response_turns->push_back(turn.as_object());
+        ++queued_turns;
+      }
     if (auto it = o.find("thread_id"); it != o.end()) {
       auto& t = s.thread(std::string(it->value().as_string()));
       if (auto turns = o.find("turns"); turns != o.end())
@@ -393,6 +432,7 @@ http_reply app::impl::control(const http_request& req, const std::string& path) 
   }
   if (req.method == "DELETE" && path == "/_emulator/faults") {
     s.faults.clear();
+    s.response_script.clear();
     return json_reply({{"object", "emulator.faults"}, {"cleared", true}});
   }
   throw api_error(404, "Invalid URL (" + req.method + " /v1" + path + ")");
@@ -433,7 +473,8 @@ const operation* app::impl::route(const std::string& method, const std::string& 
   return op;
 }
 
-http_reply app::impl::dispatch(const http_request& req, const std::string& path, http_reply& meta) {
+http_reply app::impl::dispatch(const http_request& req, const std::string& path, http_reply& meta,
+                               const fault_spec* fault) {
   // authentication first, as the service does
   if (!s.options.api_key.empty()) {
     std::string auth = req.header("authorization");
@@ -464,7 +505,8 @@ http_reply app::impl::dispatch(const http_request& req, const std::string& path,
   const operation* op = route(req.method, path, segs, params);
   if (!op) throw api_error(404, "Invalid URL (" + req.method + " /v1" + path + ")");
   meta.operation_id = op->operation_id;
-  const bool needs_beta = !(segs[0] == "files" || segs[0] == "uploads");
+  const bool needs_beta = !(segs[0] == "files" || segs[0] == "uploads" || segs[0] == "responses" ||
+                            segs[0] == "conversations");
   if (needs_beta) {
     std::string beta = req.header("openai-beta");
     if (beta.find("assistants=v2") == std::string::npos) {
@@ -481,7 +523,7 @@ http_reply app::impl::dispatch(const http_request& req, const std::string& path,
                       std::nullopt, std::string("invalid_beta"));
     }
   }
-  request_ctx ctx{req, std::move(params), {}, {}, clock_type::now()};
+  request_ctx ctx{req, std::move(params), {}, {}, s.now(), fault};
   if (!op->request_schema.empty()) {
     meta.body_valid = false;
     std::string ct = lower(req.header("content-type"));
@@ -507,7 +549,12 @@ http_reply app::impl::dispatch(const http_request& req, const std::string& path,
                         std::nullopt, std::string("invalid_type"));
       ctx.body = std::move(body.as_object());
     }
-    if (auto err = s.schemas.validate(op->request_schema, ctx.body))
+    auto err = s.schemas.validate(op->request_schema, ctx.body);
+    // the Responses request schemas are allOf compositions that cannot say
+    // additionalProperties: false, yet the service refuses unknown parameters
+    if (!err && (segs[0] == "responses" || segs[0] == "conversations"))
+      err = s.schemas.unknown_property(op->request_schema, ctx.body);
+    if (err)
       throw api_error(400, err->message,
                       err->param.empty() ? std::nullopt : std::optional<std::string>(err->param),
                       err->code);
@@ -551,9 +598,29 @@ http_reply app::handle(const http_request& req) {
       } else {
         std::lock_guard lock(impl_->s.mutex);
         auto& faults = impl_->s.faults;
+        std::optional<json::object> body; // parsed only when a fault names a response/conversation
+        auto mentions = [&](const std::string& id, std::string_view field) {
+          if (path.find(id) != std::string::npos) return true;
+          if (!body) {
+            json::error_code ec;
+            auto v = json::parse(req.body, ec);
+            body = !ec && v.is_object() ? std::move(v.as_object()) : json::object();
+          }
+          auto it = body->find(field);
+          if (it == body->end()) return false;
+          const json::value& x = it->value();
+          if (x.is_string()) return x.get_string() == id;
+          if (const auto* o = x.if_object(); o && o->contains("id") && o->at("id").is_string())
+            return o->at("id").get_string() == id;
+          return false;
+        };
         for (auto it = faults.begin(); it != faults.end(); ++it) {
           if (!it->method.empty() && it->method != req.method) continue;
           if (!it->path_contains.empty() && path.find(it->path_contains) == std::string::npos)
+            continue;
+          if (!it->response_id.empty() && !mentions(it->response_id, "previous_response_id"))
+            continue;
+          if (!it->conversation_id.empty() && !mentions(it->conversation_id, "conversation"))
             continue;
           fault = *it;
           if (--it->count <= 0) faults.erase(it);
@@ -569,7 +636,7 @@ http_reply app::handle(const http_request& req) {
         reply = json_reply(fault_error_body(fault->status), fault->status);
         if (fault->body) reply.body = *fault->body;
       } else {
-        reply = impl_->dispatch(req, path, meta);
+        reply = impl_->dispatch(req, path, meta, fault ? &*fault : nullptr);
       }
     }
   } catch (const api_error& e) {

@@ -6,7 +6,9 @@
 #include <boost/json.hpp>
 #include <coassist/json/text.hpp> // numbers written as the service writes them (1.0, not 1E0)
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,9 +44,17 @@ struct fault_spec {
   std::string cut;                 // "", "before_headers", "mid_body", "mid_stream"
   int after_events = 1;            // mid_stream: events sent before the cut
   bool malformed_chunk = false;    // send a chunk with an invalid size line, then close
+  int stall_ms = 0;                // after `after_events` events, send nothing for this long
+  // Responses streams (see emulator/README.md, "Responses faults"): extra events after N
+  // events (-1: none), and function-call argument deltas of parallel calls interleaved
+  int unknown_event_after = -1;
+  int keepalive_event_after = -1;
+  bool interleave_arguments = false;
   // queued faults only: which requests they apply to, and how many times
   std::string method;
   std::string path_contains;
+  std::string response_id;     // requests about this response (path or previous_response_id)
+  std::string conversation_id; // requests about this conversation (path or `conversation`)
   int count = 1;
 };
 
@@ -60,6 +70,9 @@ struct http_reply {
   header_list headers;
   std::string body;
   bool stream = false; // text/event-stream with `events`
+  // set (by a later request: a cancelled background response) when the rest of `events` must
+  // not be sent; the stream then ends cleanly
+  std::shared_ptr<const std::atomic<bool>> stop;
   std::vector<sse_event> events;
   std::optional<fault_spec> fault;
   // for the request log
@@ -68,10 +81,14 @@ struct http_reply {
 };
 
 struct app_options {
-  std::string api_key;         // empty: no authentication
-  int run_step_ms = 20;        // a polled run moves one lifecycle step per this many ms
-  int file_processing_ms = 30; // vector store files stay in_progress this long
-  int stream_delay_ms = 0;     // default delay between streamed deltas
+  std::string api_key;                  // empty: no authentication
+  int run_step_ms = 20;                 // a polled run moves one lifecycle step per this many ms
+  int file_processing_ms = 30;          // vector store files stay in_progress this long
+  int stream_delay_ms = 0;              // default delay between streamed deltas
+  int response_step_ms = 20;            // a background response's queued and in_progress phases
+  int resume_window_ms = 5 * 60 * 1000; // how long a background response's stream can be resumed
+  // the clock everything time-driven reads (tests substitute a manual one)
+  std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 class app {

@@ -115,6 +115,37 @@ std::optional<schema_error> schema_set::validate(std::string_view name,
   return check(it->value(), value, "", 0);
 }
 
+void schema_set::collect_properties(const json::value& schema, std::vector<std::string>& known,
+                                    bool& open, int depth) const {
+  const auto* s = resolve(schema).if_object();
+  if (!s || depth > 16) return;
+  if (s->contains("additionalProperties") || s->contains("anyOf") || s->contains("oneOf"))
+    open = true;
+  if (auto p = s->find("properties"); p != s->end() && p->value().is_object())
+    for (const auto& kv : p->value().get_object())
+      known.emplace_back(kv.key());
+  if (auto a = s->find("allOf"); a != s->end() && a->value().is_array())
+    for (const auto& part : a->value().get_array())
+      collect_properties(part, known, open, depth + 1);
+}
+
+std::optional<schema_error> schema_set::unknown_property(std::string_view name,
+                                                         const json::value& value) const {
+  auto it = schemas_.find(name);
+  const auto* obj = value.if_object();
+  if (it == schemas_.end() || !obj) return std::nullopt;
+  std::vector<std::string> known;
+  bool open = false;
+  collect_properties(it->value(), known, open, 0);
+  if (open) return std::nullopt;
+  for (const auto& kv : *obj)
+    if (std::find(known.begin(), known.end(), kv.key()) == known.end())
+      return schema_error{std::string(kv.key()),
+                          "Unknown parameter: '" + std::string(kv.key()) + "'.",
+                          "unknown_parameter"};
+  return std::nullopt;
+}
+
 std::optional<schema_error> schema_set::check_union(const json::array& branches,
                                                     const json::value& v, const std::string& path,
                                                     int depth) const {

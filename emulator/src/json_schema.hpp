@@ -31,8 +31,15 @@ public:
   // The first error found, or nothing when `value` is valid against schema `name`.
   std::optional<schema_error> validate(std::string_view name, const json::value& value) const;
 
+  // A top-level key that no property of object schema `name` (through allOf) names; nothing when
+  // the schema states additionalProperties or is a union.
+  std::optional<schema_error> unknown_property(std::string_view name,
+                                               const json::value& value) const;
+
 private:
   struct attempt;
+  void collect_properties(const json::value& schema, std::vector<std::string>& known, bool& open,
+                          int depth) const;
   std::optional<schema_error> check(const json::value& schema, const json::value& v,
                                     const std::string& path, int depth) const;
   std::optional<schema_error> check_union(const json::array& branches, const json::value& v,

@@ -1,4 +1,5 @@
-// coassist-emulator: a local OpenAI Assistants v2 server for tests, examples and offline work.
+// coassist-emulator: a local OpenAI Assistants v2 + Responses/Conversations server for tests,
+// examples and offline work.
 #include "app.hpp"
 #include "server.hpp"
 
@@ -15,7 +16,8 @@ const char* usage =
     "FILE]\n"
     "                         [--tls-self-signed DIR] [--log-requests FILE]\n"
     "       extra: [--log-bodies] [--threads N] [--run-step-ms MS] [--file-processing-ms MS]\n"
-    "              [--stream-delay-ms MS]\n";
+    "              [--stream-delay-ms MS] [--response-step-ms MS] [--resume-window-ms MS]\n"
+    "              [--keepalive-ms MS]\n";
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -78,6 +80,12 @@ int main(int argc, char** argv) {
         options.file_processing_ms = to_int(arg, value());
       } else if (arg == "--stream-delay-ms") {
         options.stream_delay_ms = to_int(arg, value());
+      } else if (arg == "--response-step-ms") {
+        options.response_step_ms = to_int(arg, value());
+      } else if (arg == "--resume-window-ms") {
+        options.resume_window_ms = to_int(arg, value());
+      } else if (arg == "--keepalive-ms") {
+        server.keepalive_ms = to_int(arg, value());
       } else if (arg == "--help" || arg == "-h") {
         std::cout << usage;
         return 0;

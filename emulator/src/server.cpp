@@ -127,9 +127,27 @@ template <class Stream> net::awaitable<bool> write_raw(Stream& stream, const std
 }
 
 // Writes one reply; returns false when the connection must be closed afterwards.
+// Waits `ms` before the next event of a stream, with a `: keep-alive` comment chunk every
+// `keepalive_ms` of it; false when the connection failed.
+template <class Stream>
+net::awaitable<bool> idle_with_keepalives(Stream& stream, int ms, int keepalive_ms) {
+  while (keepalive_ms > 0 && ms > keepalive_ms) {
+    co_await sleep_ms(keepalive_ms);
+    ms -= keepalive_ms;
+    static const std::string comment = ": keep-alive\n\n";
+    beast::error_code ec;
+    lowest(stream).expires_after(std::chrono::seconds(120));
+    co_await net::async_write(stream, http::make_chunk(net::buffer(comment)),
+                              net::redirect_error(net::use_awaitable, ec));
+    if (ec) co_return false;
+  }
+  co_await sleep_ms(ms);
+  co_return true;
+}
+
 template <class Stream>
 net::awaitable<bool> write_reply(Stream& stream, const http_reply& out, bool keep_alive,
-                                 unsigned version) {
+                                 unsigned version, int keepalive_ms) {
   const fault_spec* fault = out.fault ? &*out.fault : nullptr;
   lowest(stream).expires_after(std::chrono::seconds(120));
   if (fault) co_await sleep_ms(fault->delay_ms);
@@ -180,8 +198,16 @@ net::awaitable<bool> write_reply(Stream& stream, const http_reply& out, bool kee
         co_await write_raw(stream, std::string("zz\r\nevent: broken\r\n"));
       if (fault->malformed_chunk || fault->cut == "mid_stream" || fault->cut == "mid_body")
         co_return false;
+      // a stall: nothing at all, not even keep-alive comments, for longer than a client waits
+      if (fault->stall_ms > 0) {
+        lowest(stream).expires_after(std::chrono::milliseconds(fault->stall_ms) +
+                                     std::chrono::seconds(120));
+        co_await sleep_ms(fault->stall_ms);
+      }
     }
-    co_await sleep_ms(e.delay_ms);
+    lowest(stream).expires_after(std::chrono::milliseconds(e.delay_ms) + std::chrono::seconds(120));
+    if (!co_await idle_with_keepalives(stream, e.delay_ms, keepalive_ms)) co_return false;
+    if (out.stop && out.stop->load()) break;
     std::string text = "event: " + e.name + "\ndata: " + e.data + "\n\n";
     // one chunk per event, written (flushed) before the next one is produced
     co_await net::async_write(stream, http::make_chunk(net::buffer(text)),
@@ -224,7 +250,9 @@ template <class Stream> net::awaitable<void> serve(Stream& stream, shared_ctx& c
     http_request in = convert(req);
     http_reply out = ctx.application.handle(in);
     log_request(ctx, in, out);
-    if (!co_await write_reply(stream, out, req.keep_alive(), req.version())) co_return;
+    if (!co_await write_reply(stream, out, req.keep_alive(), req.version(),
+                              ctx.options.keepalive_ms))
+      co_return;
   }
 }
 

@@ -17,6 +17,7 @@ struct server_options {
   std::string key_pem;  // its private key, PEM
   std::string log_path; // --log-requests
   bool log_bodies = false;
+  int keepalive_ms = 15000; // a stream idle this long gets a `: keep-alive` comment
 };
 
 // Serves until SIGINT/SIGTERM; prints `listening on http(s)://HOST:PORT/v1` first. Returns the

@@ -102,6 +102,29 @@ struct vector_store_rec {
   collection<batch_rec> batches;
 };
 
+// A response of the Responses API. A foreground response is complete when its request returns.
+// A background one is computed up front too, as a schedule: its events with the times they fall
+// due and the status checkpoints (queued, in_progress, terminal); what a client sees is read off
+// the clock, and a cancel cuts the schedule short.
+struct response_rec {
+  json::object obj;        // the final object (terminal status)
+  json::array input_items; // this request's input items, as stored (with ids)
+  json::array context;     // what a follow-up inherits: the model's input items, then its output
+  std::deque<json::object> script; // turns for responses chained from this one
+  bool background = false;
+  clock_type::time_point created;
+  std::vector<json::object> events;        // background: with sequence numbers
+  std::vector<clock_type::time_point> due; // background: when each event happens
+  std::vector<std::pair<clock_type::time_point, json::object>> checkpoints; // background
+  std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+};
+
+struct conversation_rec {
+  json::object obj;
+  collection<json::object> items;
+  std::deque<json::object> script; // turns for the responses made in this conversation
+};
+
 struct operation {
   std::string method;
   std::vector<std::string> segments; // "/threads/{thread_id}" -> {"threads", "{thread_id}"}
@@ -117,6 +140,7 @@ struct request_ctx {
   std::unordered_map<std::string, std::pair<std::string, std::string>>
       files; // multipart: field -> (filename, bytes)
   clock_type::time_point now;
+  const fault_spec* fault = nullptr; // the fault applied to this request, if any
 
   const std::string& param(const std::string& name) const { return params.at(name); }
 };
@@ -139,6 +163,12 @@ struct state {
   std::unordered_map<std::string, upload_rec> uploads;
   collection<vector_store_rec> vector_stores;
   std::deque<fault_spec> faults;
+  collection<response_rec> responses;
+  std::unordered_map<std::string, conversation_rec> conversations;
+  std::unordered_map<std::string, json::object>
+      items; // every Responses item by id (item_reference)
+  std::deque<json::object>
+      response_script; // turns for the next responses (no chain, no conversation)
 
   std::uint64_t counter = 0;
   std::mt19937_64 rng;
@@ -153,6 +183,10 @@ struct state {
   run_rec& run(thread_rec& t, const std::string& id);
   file_rec& file(const std::string& id);
   vector_store_rec& vector_store(const std::string& id);
+  response_rec& response(const std::string& id);
+  conversation_rec& conversation(const std::string& id);
+
+  clock_type::time_point now() const { return options.clock ? options.clock() : clock_type::now(); }
 
   // lazy progress of everything time-driven
   void advance_thread(thread_rec& t, clock_type::time_point now);
@@ -162,9 +196,11 @@ struct state {
 // helpers shared by the handlers
 std::int64_t unix_now();
 http_reply json_reply(json::object body, unsigned status = 200);
-// list endpoint pagination: limit/order/after/before over items in creation order
+// list endpoint pagination: limit/order/after/before over items in creation order (the
+// Responses lists have no `before`)
 http_reply list_reply(const request_ctx& ctx,
-                      const std::vector<const json::object*>& items_in_creation_order);
+                      const std::vector<const json::object*>& items_in_creation_order,
+                      bool allow_before = true);
 void check_metadata(const json::object& body, const std::string& field = "metadata");
 json::value field_or(const json::object& body, std::string_view key, json::value fallback);
 std::string text_of_content(const json::value& content); // a message's text parts joined
@@ -173,6 +209,23 @@ std::string text_of_content(const json::value& content); // a message's text par
 void register_assistant_handlers(state& s);
 void register_run_handlers(state& s);
 void register_file_handlers(state& s);
+void register_response_handlers(state& s);
+void register_conversation_handlers(state& s);
+
+// the model's text helpers, shared by runs and responses (model_text.cpp)
+std::size_t word_count(std::string_view text);
+std::size_t utf8_length(std::string_view s);
+std::vector<std::string> split_chunks(const std::string& text, int n); // n near-equal pieces
+std::vector<std::string> split_words(const std::string& text);         // one piece per word
+int int_field(const json::object& o, std::string_view key, int fallback);
+std::string string_field(const json::object& o, std::string_view key, std::string fallback = {});
+
+// Responses items (api_responses.cpp): an input item as stored (ids, statuses, content parts),
+// and the checks a set of items must pass before it joins a context or a conversation
+json::object store_input_item(state& s, const json::value& in, const std::string& param);
+json::array store_input(state& s, const json::value& input, const std::string& param);
+void check_no_duplicates(const json::array& existing, const json::array& added,
+                         const std::string& param);
 
 // runs (api_runs.cpp): start a run, and run it until it pauses; returns the events it produced
 json::object make_message(state& s, thread_rec& t, const json::object& req,

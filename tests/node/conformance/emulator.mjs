@@ -7,11 +7,18 @@ import { mkdirSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import OpenAI from 'openai';
 
-export async function startEmulator({ name = 'test', args = [], apiKey = 'sk-test-key' } = {}) {
+// tls: serve https with the certificate in COASSIST_EMULATOR_CERTS (made by
+// emulator/scripts/make_certs.py); node trusts its CA through NODE_EXTRA_CA_CERTS.
+export async function startEmulator({ name = 'test', args = [], apiKey = 'sk-test-key', tls = false, timeout = 20000 } = {}) {
   const exe = process.env.COASSIST_EMULATOR;
   if (!exe) throw new Error('set COASSIST_EMULATOR to the coassist-emulator binary');
   const logDir = process.env.COASSIST_EMULATOR_LOG_DIR;
   const extra = [];
+  if (tls) {
+    const certs = process.env.COASSIST_EMULATOR_CERTS;
+    if (!certs || !process.env.NODE_EXTRA_CA_CERTS) throw new Error('set COASSIST_EMULATOR_CERTS and NODE_EXTRA_CA_CERTS (see tests/emulator.cmake)');
+    extra.push('--tls-cert', join(certs, 'server.pem'), '--tls-key', join(certs, 'server.key'));
+  }
   if (logDir) {
     mkdirSync(logDir, { recursive: true });
     extra.push('--log-requests', join(logDir, `${basename(name)}-${process.pid}-${Date.now()}.jsonl`), '--log-bodies');
@@ -28,7 +35,8 @@ export async function startEmulator({ name = 'test', args = [], apiKey = 'sk-tes
   const match = /^listening on (https?:\/\/\S+\/v1)$/.exec(first);
   if (!match) throw new Error(`unexpected first line: ${first}`);
   const baseURL = match[1];
-  const client = new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: 20000 });
+  if (tls && !baseURL.startsWith('https://')) throw new Error(`expected https, got ${baseURL}`);
+  const client = new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout });
   const stop = async () => {
     if (child.exitCode !== null) return child.exitCode;
     const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -49,7 +57,18 @@ export async function startEmulator({ name = 'test', args = [], apiKey = 'sk-tes
     if (!res.ok) throw new Error(`script rejected: ${res.status} ${await res.text()}`);
     return res.json();
   };
-  return { baseURL, client, stop, script, child };
+  // POST /v1/_emulator/faults
+  const fault = async (body) => {
+    const res = await fetch(`${baseURL}/_emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10000),
+    });
+    if (!res.ok) throw new Error(`fault rejected: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  return { baseURL, client, stop, script, fault, child };
 }
 
 export const weatherTool = {
@@ -59,4 +78,13 @@ export const weatherTool = {
     description: 'Weather in a city',
     parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
   },
+};
+
+// a Responses function tool (flat shape), strict-compatible
+export const weatherFunction = {
+  type: 'function',
+  name: 'get_weather',
+  description: 'Weather in a city',
+  strict: true,
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
 };
