@@ -11,7 +11,7 @@
 //
 // The local server's deterministic model calls a tool for each line `/call NAME {JSON}` of the
 // input, all in one response, and answers with the outputs once they arrive.
-#include <coassist/agent/respond.hpp>
+#include <coassist/agent/stream_respond.hpp>
 #include <coassist/coassist.hpp>
 
 #include <boost/describe/enum.hpp>
@@ -74,12 +74,11 @@ std::string shorten(std::string s, std::size_t n = 60) {
 
 // One streamed turn: text as it streams, tool rounds as they happen. Returns the last round.
 template <class Tools>
-asio::awaitable<agent::response_round> converse(client& c, const Tools& tools,
-                                                const agent_config& cfg,
-                                                const std::string& conversation_id,
-                                                std::string input) {
+asio::awaitable<agent::response_round>
+converse(client& c, const Tools& tools, const agent_config& cfg, const std::string& conversation_id,
+         std::string input) {
   std::cout << "\nuser> " << shorten(input, 200) << "\n" << std::flush;
-  agent::respond_options o;
+  agent::stream_respond_options o;
   o.chain = agent::chain_mode::conversation; // every response is appended to the conversation
   o.early_dispatch = true;                   // a call starts as soon as its arguments are complete
   auto loop = co_await agent::stream_respond(c, tools, request_for(cfg, conversation_id, input), o);
@@ -121,8 +120,9 @@ asio::awaitable<void> demo(client c) {
       tools::tool("wait_and_echo", "Waits delay_ms milliseconds on a timer, then answers",
                   wait_and_echo));
   agent_config cfg;
-  json::value conversation =
-      co_await c.call(responses::operation("createConversation"), call_args::make({}, json::object{}));
+  call_args create;
+  create.body = json::object{};
+  json::value conversation = co_await c.call(responses::operation("createConversation"), create);
   std::string conversation_id(conversation.at("id").as_string());
   std::cout << "conversation " << conversation_id << " with "
             << tools.definitions(tools::api_shape::responses).size() << " tools\n";
@@ -136,8 +136,9 @@ asio::awaitable<void> demo(client c) {
     many += "/call wait_and_echo {\"id\": " + std::to_string(i) + ", \"delay_ms\": 50}\n";
   auto round = co_await converse(c, tools, cfg, conversation_id, many);
 
-  co_await c.call(responses::operation("deleteConversation"),
-                  call_args::make({{"conversation_id", conversation_id}}));
+  call_args remove;
+  remove.path.emplace_back("conversation_id", conversation_id);
+  co_await c.call(responses::operation("deleteConversation"), remove);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(round.dispatch_time).count();
   std::cout << round.calls.size() << " tool calls in " << ms << " ms\n";
 }

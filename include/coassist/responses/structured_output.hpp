@@ -83,10 +83,10 @@ template <class T> T parse_output(const json::object& response) {
 template <class T, class Token = asio::use_awaitable_t<>>
 auto parse(const client& c, json::object request, request_options ro = {}, Token&& token = {}) {
   auto run = [](client c, json::object request, request_options ro) -> asio::awaitable<T> {
-    json::object body = with_json_schema_format<T>(std::move(request));
+    call_args args;
+    args.body = json::value(with_json_schema_format<T>(std::move(request)));
     json::value v =
-        co_await c.call(responses::operation("createResponse"),
-                        call_args::make({}, json::value(std::move(body))), std::move(ro));
+        co_await c.call(responses::operation("createResponse"), std::move(args), std::move(ro));
     if (!v.is_object())
       agent::detail::fail(errc::invalid_response,
                           "createResponse answered a value that is not an object");
