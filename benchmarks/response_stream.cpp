@@ -107,8 +107,8 @@ const std::string& responses_body() {
                    "\"delta\":\"" +
                        std::string(words[i % 8]) + "\",\"logprobs\":[],\"obfuscation\":\"Xy3k\"");
     }
-    std::string part = "{\"type\":\"output_text\",\"text\":\"" + text +
-                       "\",\"annotations\":[],\"logprobs\":[]}";
+    std::string part =
+        "{\"type\":\"output_text\",\"text\":\"" + text + "\",\"annotations\":[],\"logprobs\":[]}";
     std::string item = "{\"id\":\"msg_0123456789abcdef\",\"type\":\"message\",\"status\":"
                        "\"completed\",\"role\":\"assistant\",\"content\":[" +
                        part + "]}";

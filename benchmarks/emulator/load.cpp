@@ -1,6 +1,8 @@
 // coassist-emulator-load: a small Beast load client for coassist-emulator.
 //   get    N keep-alive connections doing small GETs for D seconds -> requests/second
 //   stream one long scripted stream per round (E events), R rounds -> events/second
+//   responses_stream  the same with a streamed Response (POST /responses, obfuscation on as the
+//          service's default) -> events/second
 //   mixed  N connections running whole run round trips concurrently (the TSan test's load);
 //          exits 1 on any unexpected status
 // usage: coassist-emulator-load MODE BASE_URL [--connections N] [--seconds D] [--events E]
@@ -103,7 +105,8 @@ int arg_int(int argc, char** argv, const std::string& name, int fallback) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: coassist-emulator-load get|stream|mixed BASE_URL [--connections N] "
+    std::cerr << "usage: coassist-emulator-load get|stream|responses_stream|mixed BASE_URL "
+                 "[--connections N] "
                  "[--seconds D] "
                  "[--events E] [--rounds R] [--iterations I]\n";
     return 2;
@@ -180,6 +183,34 @@ int main(int argc, char** argv) {
                 << std::endl;
       return 0;
     }
+    if (mode == "responses_stream") {
+      const int events = arg_int(argc, argv, "--events", 20000);
+      const int rounds = arg_int(argc, argv, "--rounds", 5);
+      std::vector<double> rates;
+      std::size_t seen = 0;
+      for (int r = 0; r < rounds; ++r) {
+        std::string text(static_cast<std::size_t>(events) * 4, 'x');
+        json::object script{
+            {"turns", json::array{json::object{{"text", text}, {"chunks", events}}}}};
+        setup.call(http::verb::post, "/_emulator/scripts", json::serialize(script));
+        auto started = steady::now();
+        auto [s2, stream_body] = setup.call(http::verb::post, "/responses",
+                                            R"({"model":"gpt-4o","input":"go","stream":true})");
+        double secs = std::chrono::duration<double>(steady::now() - started).count();
+        if (s2 != 200) throw std::runtime_error("responses stream: " + stream_body);
+        seen = count_events(stream_body);
+        rates.push_back(static_cast<double>(seen) / secs);
+      }
+      std::cout << json::serialize(json::object{
+                       {"mode", "responses_stream"},
+                       {"events_per_stream", seen},
+                       {"rounds", rounds},
+                       {"median_events_per_second", median(rates)},
+                       {"min_events_per_second", *std::min_element(rates.begin(), rates.end())},
+                       {"max_events_per_second", *std::max_element(rates.begin(), rates.end())}})
+                << std::endl;
+      return 0;
+    }
     if (mode == "mixed") {
       const int iterations = arg_int(argc, argv, "--iterations", 20);
       std::atomic<long> ok{0}, errors{0};
@@ -242,6 +273,31 @@ int main(int argc, char** argv) {
               expect(c.call(http::verb::get, "/threads/" + thread + "/runs"), 200);
               expect(c.call(http::verb::get, "/assistants?limit=3"), 200);
               expect(c.call(http::verb::post, "/vector_stores", R"({"name":"v"})"), 200);
+              // the Responses side: a tool loop in a conversation, a background response that
+              // is resumed and cancelled while other connections work
+              std::string conv =
+                  id_of(expect(c.call(http::verb::post, "/conversations", "{}"), 200));
+              auto first = json::parse(expect(
+                  c.call(
+                      http::verb::post, "/responses",
+                      R"({"model":"m","conversation":")" + conv +
+                          R"(","tools":[{"type":"function","name":"get_weather","strict":false,"parameters":{}}],"input":"/call get_weather {\"city\":\")" +
+                          city + R"(\"}"})"),
+                  200));
+              std::string fc_call(first.at("output").at(0).at("call_id").as_string());
+              expect(c.call(http::verb::post, "/responses",
+                            R"({"model":"m","stream":true,"conversation":")" + conv +
+                                R"(","input":[{"type":"function_call_output","call_id":")" +
+                                fc_call + R"(","output":"sunny"}]})"),
+                     200);
+              expect(c.call(http::verb::get, "/conversations/" + conv + "/items?limit=3"), 200);
+              std::string bg =
+                  id_of(expect(c.call(http::verb::post, "/responses",
+                                      R"({"model":"m","input":"a b c","background":true})"),
+                               200));
+              expect(c.call(http::verb::get, "/responses/" + bg + "?stream=true&starting_after=1"),
+                     200);
+              expect(c.call(http::verb::post, "/responses/" + bg + "/cancel"), 200);
             }
           } catch (const std::exception& e) {
             ++errors;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Measures coassist-emulator: requests/second for small GETs (keep-alive connections) and
-# events/second for a long scripted stream. Prints one JSON line per run and the medians.
+# events/second for a long scripted stream, of a run (Assistants) and of a response (Responses),
+# in the same server. Prints one JSON line per run and the medians.
 # usage: benchmarks/emulator/run.sh BUILD_DIR [CONNECTIONS] [THREADS]
 set -eu
 build=${1:?usage: run.sh BUILD_DIR [CONNECTIONS] [THREADS]}
@@ -24,14 +25,19 @@ for run in 1 2 3 4 5; do
 done
 line=$(timeout 300 "$load" stream "$base" --events 20000 --rounds 5)
 echo "$line"
-python3 - "$rps" "$line" "$connections" "$threads" <<'PY'
+rline=$(timeout 300 "$load" responses_stream "$base" --events 20000 --rounds 5)
+echo "$rline"
+python3 - "$rps" "$line" "$connections" "$threads" "$rline" <<'PY'
 import json, statistics, sys
 rps = [float(x) for x in sys.argv[1].split()]
 stream = json.loads(sys.argv[2])
+responses = json.loads(sys.argv[5])
 print(f"small GETs: median {statistics.median(rps):.0f} requests/s over 5 runs "
       f"({sys.argv[3]} connections, {sys.argv[4]} server threads)")
 print(f"long stream: median {stream['median_events_per_second']:.0f} events/s "
       f"({stream['events_per_stream']} events per stream, {stream['rounds']} streams)")
+print(f"long Responses stream: median {responses['median_events_per_second']:.0f} events/s "
+      f"({responses['events_per_stream']} events per stream, {responses['rounds']} streams)")
 PY
 kill -TERM $pid
 wait $pid

@@ -71,11 +71,19 @@ def main():
         status, body = get(base + "/assistants", {**BETA, "Authorization": "Bearer sk-right", "Content-Type": "application/json"},
                            method="POST", body=b'{"model":"gpt-4o"}')
         assert status == 200, body
+        # the Responses side is logged the same way, streams included
+        auth = {"Authorization": "Bearer sk-right", "Content-Type": "application/json"}
+        status, body = get(base + "/responses", auth, method="POST", body=b'{"model":"gpt-4o","input":"hi","stream":true}')
+        assert status == 200 and "event: response.completed" in body and "[DONE]" not in body, body
+        status, body = get(base + "/conversations", auth, method="POST", body=b'{"bogus":1}')
+        assert status == 400 and json.loads(body)["error"]["param"] == "bogus", body
         stop(p)
         lines = [json.loads(x) for x in open(log, encoding="utf-8")]
-        assert [x["status"] for x in lines] == [401, 400, 200], lines
+        assert [x["status"] for x in lines] == [401, 400, 200, 200, 400], lines
         assert lines[1]["operationId"] == "createAssistant" and lines[1]["body_valid"] is False, lines[1]
         assert lines[2]["body_valid"] is True and lines[2]["method"] == "POST" and lines[2]["path"] == "/v1/assistants"
+        assert lines[3]["operationId"] == "createResponse" and lines[3]["stream"] is True and lines[3]["body_valid"] is True, lines[3]
+        assert lines[4]["operationId"] == "createConversation" and lines[4]["body_valid"] is False, lines[4]
 
         # --tls-self-signed DIR
         certs = os.path.join(tmp, "certs")

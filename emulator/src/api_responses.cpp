@@ -210,8 +210,18 @@ public:
   void invoke(json::object turn, int step_ms) {
     delay_ms_ = int_field(turn, "delay_ms", s_.options.stream_delay_ms);
     terminal_delay_ = step_ms;
-    if (auto it = turn.find("reasoning"); it != turn.end())
+    if (auto it = turn.find("reasoning"); it != turn.end()) {
       reasoning(it->value().is_string() ? std::string(it->value().get_string()) : std::string());
+    } else if (const auto* r = obj_.at("reasoning").if_object()) {
+      // a reasoning model (an effort other than "none") reasons first; its summary when asked
+      auto effort = r->find("effort");
+      if (effort != r->end() && effort->value().is_string() && effort->value() != "none") {
+        auto summary = r->find("summary");
+        reasoning(summary != r->end() && summary->value().is_string()
+                      ? "I considered the request before answering."
+                      : "");
+      }
+    }
     if (auto it = turn.find("fail"); it != turn.end()) return fail(it->value());
     if (auto it = turn.find("stream_error"); it != turn.end()) return stream_error(it->value());
     if (auto it = turn.find("tool_calls"); it != turn.end() && it->value().is_array())
@@ -965,8 +975,10 @@ http_reply compact(state& s, request_ctx& ctx) {
 
 json::object store_input_item(state& s, const json::value& in, const std::string& param) {
   json::object item = in.as_object();
-  std::string type =
-      has_string(item, "type") ? std::string(item.at("type").get_string()) : "message";
+  // an item without a type is a message, or (only an id) a reference to an earlier item
+  std::string type = has_string(item, "type") ? std::string(item.at("type").get_string())
+                     : item.contains("role") || item.contains("content") ? "message"
+                                                                         : "item_reference";
   if (type == "item_reference") {
     std::string id = string_field(item, "id");
     auto it = s.items.find(id);

@@ -64,7 +64,8 @@ outcome run(std::string_view bytes, const std::vector<std::size_t>& reads) {
         if (!raw) continue;
         check(!terminal); // nothing after the end
         if (raw->sequence_number) {
-          check(out.sequence_numbers.empty() || *raw->sequence_number > out.sequence_numbers.back());
+          check(out.sequence_numbers.empty() ||
+                *raw->sequence_number > out.sequence_numbers.back());
           out.sequence_numbers.push_back(*raw->sequence_number);
         }
         std::string type(raw->type);
@@ -83,8 +84,9 @@ outcome run(std::string_view bytes, const std::vector<std::size_t>& reads) {
         }
         terminal = reader.finished();
       }
-      if (ec) throw coassist::invalid_response_error(coassist::error_info{
-          coassist::errc::invalid_response, 200, ec.message(), {}, {}, {}, {}, {}});
+      if (ec)
+        throw coassist::invalid_response_error(coassist::error_info{
+            coassist::errc::invalid_response, 200, ec.message(), {}, {}, {}, {}, {}});
     }
     reader.end_of_body(parser.finish(), origin);
   } catch (const coassist::error& e) {

@@ -277,31 +277,44 @@ private:
       response_info info;
       request_options ro;
       ro.info = &info;
-      json::value r = co_await client_->call(operation("getResponse"),
-                                             call_args::make({{"response_id", response_id_}}),
+      call_args args = call_args::make({{"response_id", response_id_}});
+      json::value r = co_await client_->call(operation("getResponse"), std::move(args),
                                              std::move(ro), asio::use_awaitable);
-      const json::object* o = r.if_object();
-      const json::value* s = o ? o->if_contains("status") : nullptr;
-      if (!s || !s->is_string())
-        detail::throw_stream_failure(errc::invalid_response, "the retrieved response has no status",
-                                     origin());
-      status_ = s->get_string();
-      if (status_ == "completed" || status_ == "failed" || status_ == "incomplete" ||
-          status_ == "cancelled") {
-        finish_by_poll(std::move(r));
-        co_return;
-      }
-      auto wait = client_->options().poll_interval;
-      if (auto hint = info.headers.find("openai-poll-after-ms"))
-        if (auto ms = http::detail::parse_decimal(*hint))
-          wait = std::chrono::milliseconds(static_cast<std::int64_t>(std::min(*ms, 60000.0)));
-      if (std::chrono::steady_clock::now() + wait >= deadline)
-        detail::throw_stream_failure(
-            errc::timeout,
-            "the response was still " + status_ + " when the polling deadline passed", origin());
+      if (take_polled(r)) co_return;
+      const auto wait = poll_wait(info, deadline);
       asio::steady_timer timer(co_await asio::this_coro::executor, wait);
       co_await timer.async_wait(asio::use_awaitable);
     }
+  }
+
+  // Notes a retrieved response's status; true (and the stream finished) when it is over.
+  bool take_polled(json::value& r) {
+    const json::object* o = r.if_object();
+    const json::value* s = o ? o->if_contains("status") : nullptr;
+    if (!s || !s->is_string())
+      detail::throw_stream_failure(errc::invalid_response, "the retrieved response has no status",
+                                   origin());
+    status_ = s->get_string();
+    if (status_ != "completed" && status_ != "failed" && status_ != "incomplete" &&
+        status_ != "cancelled")
+      return false;
+    finish_by_poll(std::move(r));
+    return true;
+  }
+
+  // How long to wait before the next retrieve (the server's hint, else the client's interval);
+  // throws when that passes the polling deadline. (Not in the coroutine: g++ 12.)
+  std::chrono::milliseconds poll_wait(const response_info& info,
+                                      std::chrono::steady_clock::time_point deadline) const {
+    auto wait = client_->options().poll_interval;
+    if (auto hint = info.headers.find("openai-poll-after-ms"))
+      if (auto ms = http::detail::parse_decimal(*hint))
+        wait = std::chrono::milliseconds(static_cast<std::int64_t>(std::min(*ms, 60000.0)));
+    if (std::chrono::steady_clock::now() + wait >= deadline)
+      detail::throw_stream_failure(
+          errc::timeout, "the response was still " + status_ + " when the polling deadline passed",
+          origin());
+    return wait;
   }
 
   void finish_by_poll(json::value response) {

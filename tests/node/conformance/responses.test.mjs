@@ -187,3 +187,23 @@ test('input token counts and compaction', async () => {
   assert.equal(compacted.object, 'response.compaction');
   assert.deepEqual(compacted.output.map((o) => o.type), ['message', 'compaction']);
 });
+
+test('streamed reasoning, incomplete, failed and error endings', async () => {
+  const c = emu.client;
+  const reasoned = await c.responses.stream({ model: 'o4-mini', input: 'why', reasoning: { effort: 'low', summary: 'auto' } }).finalResponse();
+  assert.equal(reasoned.output[0].type, 'reasoning');
+  assert.match(reasoned.output[0].id, /^rs_/);
+  assert.equal(reasoned.output[0].summary[0].text, 'I considered the request before answering.');
+  assert.equal(reasoned.output_text, 'You said: why');
+  const cut = await collect(await c.responses.create({ model: 'gpt-4o', input: 'a b c d e f g h i j k l m n o p q r s', max_output_tokens: 16, stream: true }));
+  assert.equal(cut.at(-1).type, 'response.incomplete');
+  assert.deepEqual(cut.at(-1).response.incomplete_details, { reason: 'max_output_tokens' });
+  await emu.script({ turns: [{ fail: { code: 'server_error', message: 'model down' } }, { stream_error: { message: 'boom', code: 'server_error' } }] });
+  const failed = await collect(await c.responses.create({ model: 'gpt-4o', input: 'x', stream: true }));
+  assert.equal(failed.at(-1).type, 'response.failed');
+  assert.deepEqual(failed.at(-1).response.error, { code: 'server_error', message: 'model down' });
+  // the flat `error` event ends the stream (the SDK passes it through as an event)
+  const errored = await collect(await c.responses.create({ model: 'gpt-4o', input: 'x', stream: true }));
+  assert.deepEqual(errored.slice(0, 2).map((e) => e.type), ['response.created', 'response.in_progress']);
+  assert.deepEqual(errored.at(-1), { type: 'error', sequence_number: errored.length - 1, code: 'server_error', message: 'boom', param: null });
+});

@@ -5,7 +5,7 @@
 // events (flat and nested) and streams cut before their end. Line endings LF, CRLF or CR; keepalive events, comments, `obfuscation`
 // fields and data split over several `data:` lines sprinkled in.
 //
-// Each stream comes with what it must give: `expect` ('ok', 'stream_error', 'truncated'),
+// Each stream comes with what it must give: `expect` ('ok', 'stream_error', 'stream_truncated'),
 // `terminal` (the terminal event's response, for 'ok'), and `sdkCopes` (false where the official
 // SDK cannot: it throws on unknown event types and on a keepalive before response.created, and
 // returns its last snapshot, without an error, from a stream cut before its end).
@@ -255,7 +255,7 @@ export function generateResponseStream(seed, kind) {
     case 'truncated':
       message([{ kind: 'text', text: words(6) }], chance(0.5));
       if (chance(0.5)) out.push(`event: response.output_text.delta${nl}data: {"type":"response.out`);
-      expect = 'truncated';
+      expect = 'stream_truncated';
       sdkCopes = false; // the SDK returns its last snapshot as if the stream had ended
       break;
     case 'keepalive_first':

@@ -98,13 +98,17 @@ void handle(const sse::event_view& ev, responses::detail::event_reader& reader, 
     const json::value* r = data.if_contains("response");
     const json::value* o = r && r->is_object() ? r->get_object().if_contains("output") : nullptr;
     if (o && o->is_array() && !o->get_array().empty())
-      out.terminal_check =
-          first_difference(out.acc.snapshot()->at("output"), *o, "$.output", 0, 1);
+      out.terminal_check = first_difference(out.acc.snapshot()->at("output"), *o, "$.output", 0, 1);
   }
   if (auto ec = out.acc.apply(type, std::move(raw->data)))
-    throw coassist::invalid_response_error(coassist::error_info{
-        coassist::errc::invalid_response, 200, "snapshot: " + out.acc.problem(), {}, {}, {}, {},
-        {}});
+    throw coassist::invalid_response_error(coassist::error_info{coassist::errc::invalid_response,
+                                                                200,
+                                                                "snapshot: " + out.acc.problem(),
+                                                                {},
+                                                                {},
+                                                                {},
+                                                                {},
+                                                                {}});
 }
 
 std::string kind_name(coassist::errc k) {
