@@ -54,7 +54,7 @@ extern false float for friend goto if inline int long mutable namespace new noex
 nullptr operator or or_eq private protected public register reinterpret_cast requires return short
 signed sizeof static static_assert static_cast struct switch template this thread_local throw true
 try typedef typeid typename union unsigned using virtual void volatile wchar_t while xor
-xor_eq""".split())
+xor_eq""".split()) | {"linux", "unix"}  # (and the macros g++ predefines in gnu++ modes)
 
 # Unions used in several places share one name (keyed by the sorted alternative C++ names).
 UNION_NAMES = {
@@ -123,7 +123,11 @@ GROUPS = ["assistants", "threads", "messages", "runs", "run_steps", "files", "up
           "vector_stores", "vector_store_files", "vector_store_file_batches", "vector_store_search"]
 
 # ---- Responses + Conversations (mode "responses") ----
-RESPONSES_UNION_NAMES = {}
+RESPONSES_UNION_NAMES = {
+    # named after the schemas, not after the first place that happens to use them
+    ("input_file_content", "input_image_content", "input_text_content"): "input_content",
+    ("std::string", "std::vector<input_item>"): "input_param",
+}
 RESPONSES_SCHEMA_NAMES = {"Error": "error_object"}
 # ResponseStreamEvent is typed by events.hpp (from response_stream_events.txt).
 RESPONSES_EVENT_WRAPPERS = {"ResponseStreamEvent"}

@@ -19,7 +19,7 @@ invocation p(std::vector<std::string> args) {
 
 TEST_CASE("every operation is reachable as GROUP VERB and as op OPERATION_ID", "[unit]") {
   std::set<std::string_view> seen;
-  for (const auto& op : coassist::api::operations) {
+  for (const auto& op : coassist::cli::all_operations()) {
     std::vector<std::string> args{coassist::cli::kebab(coassist::api::to_string(op.group)),
                                   coassist::cli::kebab(op.method_name)};
     std::vector<std::string> by_id{"op", std::string(op.operation_id)};
@@ -42,9 +42,59 @@ TEST_CASE("every operation is reachable as GROUP VERB and as op OPERATION_ID", "
     CHECK(g.path.size() == op.path_parameters.size());
     seen.insert(op.operation_id);
   }
-  CHECK(seen.size() == 48);
+  CHECK(seen.size() == 48 + 15);
   CHECK(p({"vector-stores", "search", "--vector-store-id", "vs"}).op->operation_id ==
         "searchVectorStore");
+}
+
+TEST_CASE("the Responses and Conversations operations as groups and verbs", "[unit]") {
+  auto name = [](std::vector<std::string> args) {
+    return std::string(parse(args).op->operation_id);
+  };
+  CHECK(name({"responses", "create"}) == "createResponse");
+  CHECK(name({"responses", "retrieve", "--response-id", "r"}) == "getResponse");
+  CHECK(name({"responses", "delete", "--response-id", "r"}) == "deleteResponse");
+  CHECK(name({"responses", "cancel", "--response-id", "r"}) == "cancelResponse");
+  CHECK(name({"responses", "compact"}) == "Compactconversation");
+  CHECK(name({"input-items", "list", "--response-id", "r"}) == "listInputItems");
+  CHECK(name({"input-tokens", "count"}) == "Getinputtokencounts");
+  CHECK(name({"conversations", "create"}) == "createConversation");
+  CHECK(name({"conversations", "update", "--conversation-id", "c"}) == "updateConversation");
+  CHECK(name({"conversation-items", "create", "--conversation-id", "c"}) ==
+        "createConversationItems");
+  CHECK(name({"conversation-items", "delete", "--conversation-id", "c", "--item-id", "i"}) ==
+        "deleteConversationItem");
+  CHECK(coassist::cli::is_responses_operation(
+      *parse({"op", "getResponse", "--response-id", "r"}).op));
+  CHECK_FALSE(
+      coassist::cli::is_responses_operation(*parse({"op", "createRun", "--thread-id", "t"}).op));
+
+  // createResponse --stream sets "stream": true in the body, as createRun does
+  auto s = p({"responses", "create", "--body", R"({"model":"m","input":"hi"})", "--stream",
+              "--accumulate"});
+  CHECK(s.stream);
+  CHECK(s.accumulate);
+  CHECK(s.body->at("stream") == true);
+  CHECK(s.body->at("input") == "hi");
+  // getResponse --stream replays a background response: ?stream=true&starting_after=N
+  auto resume =
+      p({"responses", "retrieve", "--response-id", "r", "--stream", "--starting-after", "7"});
+  CHECK(resume.stream);
+  CHECK_FALSE(resume.body.has_value());
+  CHECK(resume.query == std::vector<std::pair<std::string, std::string>>{{"starting_after", "7"},
+                                                                         {"stream", "true"}});
+  CHECK_THROWS_AS(p({"conversations", "retrieve", "--conversation-id", "c", "--stream"}),
+                  usage_error);
+  CHECK_THROWS_AS(p({"responses", "delete", "--response-id", "r", "--body", "{}"}), usage_error);
+  // include is the spec's plain name (repeated), limit/order/after as for Assistants
+  auto items = p({"conversation-items", "list", "--conversation-id", "c", "--include", "a",
+                  "--include", "b", "--order", "asc"});
+  CHECK(items.query == std::vector<std::pair<std::string, std::string>>{
+                           {"include", "a"}, {"include", "b"}, {"order", "asc"}});
+  // field options build the body of the Responses operations too
+  auto fields = p({"input-tokens", "count", "--model", "gpt-5", "--input", "hello"});
+  CHECK(fields.body->at("model") == "gpt-5");
+  CHECK(fields.body->at("input") == "hello");
 }
 
 TEST_CASE("path parameters in either spelling, in path order", "[unit]") {
@@ -148,8 +198,15 @@ TEST_CASE("help is generated from the table", "[unit]") {
   auto group = p({"runs", "--help"});
   CHECK(group.help_text.find("submit-tool-outputs --thread-id ID --run-id ID") !=
         std::string::npos);
+  CHECK(top.help_text.find("  conversation-items: create list retrieve delete") !=
+        std::string::npos);
+  CHECK(top.help_text.find("  input-tokens: count") != std::string::npos);
+  CHECK(p({"responses", "--help"})
+            .help_text.find("retrieve --response-id ID [query: --include "
+                            "--starting_after --include_obfuscation] "
+                            "[--stream [--accumulate]]") != std::string::npos);
   auto all = p({"op", "-h"});
-  for (const auto& op : coassist::api::operations)
+  for (const auto& op : coassist::cli::all_operations())
     CHECK(all.help_text.find("  " + std::string(op.operation_id) + " ") != std::string::npos);
   CHECK(p({"files", "create", "--help"}).help_text.find("--file PATH --purpose P") !=
         std::string::npos);

@@ -70,8 +70,14 @@ inline std::string read_file(const std::string& path) {
 }
 
 inline const json::value& spec() {
-  static const json::value parsed =
-      json::parse(read_file(std::string(COASSIST_REFERENCE_DIR) + "/openai-spec/assistants-v2.json"));
+  static const json::value parsed = json::parse(
+      read_file(std::string(COASSIST_REFERENCE_DIR) + "/openai-spec/assistants-v2.json"));
+  return parsed;
+}
+
+inline const json::value& responses_spec() {
+  static const json::value parsed = json::parse(
+      read_file(std::string(COASSIST_REFERENCE_DIR) + "/openai-spec/responses-v1.json"));
   return parsed;
 }
 

@@ -2,6 +2,7 @@
 // small builders for the requests those tests send.
 #pragma once
 
+#include "client_base.hpp"
 #include "emulator_control.hpp"
 
 #include <coassist/api.hpp>
@@ -12,14 +13,6 @@
 #include <vector>
 
 namespace coassist::test {
-
-inline client_options client_options_for(const emulator& emu) {
-  client_options o;
-  o.api_key = "sk-test";
-  o.base_url = emu.base_url;
-  o.poll_interval = std::chrono::milliseconds(5);
-  return o;
-}
 
 inline api::create_message_request user_message(std::string text) {
   api::create_message_request m;
@@ -72,15 +65,6 @@ private:
     return o;
   }
 };
-
-// Runs body(client) on a fresh io_context with a client on `emu`; rethrows.
-template <class F> void run_with_client(emulator& emu, F body) {
-  asio::io_context io;
-  client c(io.get_executor(), client_options_for(emu));
-  auto fut = asio::co_spawn(io, body(c), asio::use_future);
-  io.run();
-  fut.get();
-}
 
 // A function tool taking an object with no declared properties.
 inline api::assistant_tool function_tool(std::string name) {

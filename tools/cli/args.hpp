@@ -1,14 +1,17 @@
 // The command line of `coassist`, parsed without any I/O into an `invocation`: which operation,
 // its path/query parameters, its body, and the connection options. Everything is derived from the
-// operations table, so every operation is reachable and `--help` lists exactly what exists.
+// operations tables (Assistants v2, then Responses + Conversations), so every operation is
+// reachable and `--help` lists exactly what exists.
 #pragma once
 
 #include <coassist/api/operations.hpp>
 #include <coassist/config.hpp>
+#include <coassist/responses/operations.hpp>
 
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -67,8 +70,30 @@ inline std::string snake(std::string_view s) {
   return out;
 }
 
+// Both tables as one: the 48 Assistants operations, then the 15 Responses + Conversations ones.
+inline constexpr auto operations_table = [] {
+  std::array<api::operation_info, api::operations.size() + responses::operations.size()> all{};
+  std::size_t n = 0;
+  for (const auto& op : api::operations)
+    all[n++] = op;
+  for (const auto& op : responses::operations)
+    all[n++] = op;
+  return all;
+}();
+
 inline std::span<const api::operation_info> all_operations() {
-  return api::operations;
+  return operations_table;
+}
+
+// True for an operation of the Responses + Conversations table.
+inline bool is_responses_operation(const api::operation_info& op) {
+  return responses::find_operation(op.operation_id) != nullptr;
+}
+
+inline const api::operation_info* find_operation(std::string_view operation_id) {
+  for (const auto& op : all_operations())
+    if (op.operation_id == operation_id) return &op;
+  return nullptr;
 }
 
 inline std::optional<api::operation_group> group_named(std::string_view cli_name) {
@@ -80,9 +105,10 @@ inline std::optional<api::operation_group> group_named(std::string_view cli_name
 // The operation of `coassist GROUP VERB`; `vector-stores search` is searchVectorStore.
 inline const api::operation_info* find_group_verb(api::operation_group g, std::string_view verb) {
   std::string method = snake(verb);
-  if (const auto* op = api::find_operation(g, method)) return op;
+  for (const auto& op : all_operations())
+    if (op.group == g && op.method_name == method) return &op;
   if (g == api::operation_group::vector_stores && method == "search")
-    return api::find_operation(api::operation_group::vector_store_search, method);
+    return find_group_verb(api::operation_group::vector_store_search, method);
   return nullptr;
 }
 
@@ -104,7 +130,17 @@ inline bool has_json_body(const api::operation_info& op) {
   return op.request_content_type == "application/json";
 }
 inline bool is_raw_download(const api::operation_info& op) {
-  return op.response_schema.empty();
+  return op.response_schema.empty() && op.response_type != "void";
+}
+// The spec declares no body for the answer (deleteResponse): whatever comes is printed as is.
+inline bool has_no_declared_body(const api::operation_info& op) {
+  return op.response_type == "void";
+}
+// Streams with `?stream=true` instead of a body field (getResponse: a background response's
+// events again, after --starting-after N).
+inline bool streams_by_query(const api::operation_info& op) {
+  return std::any_of(op.query_parameters.begin(), op.query_parameters.end(),
+                     [](const api::query_parameter& q) { return q.name == "stream"; });
 }
 
 // ---- help, generated from the table ----
@@ -122,18 +158,20 @@ inline std::string verb_line(const api::operation_info& op, std::string_view ver
   for (const auto& q : op.query_parameters) {
     std::string_view n = q.name;
     if (n.ends_with("[]")) n.remove_suffix(2);
+    if (n == "stream") continue; // the --stream flag
     s += (first ? "--" : " --") + std::string(n);
     first = false;
   }
   if (!op.query_parameters.empty()) s += "]";
-  if (op.takes_stream) s += " [--stream [--accumulate]]";
+  if (op.takes_stream || streams_by_query(op)) s += " [--stream [--accumulate]]";
   s += "\n      " + std::string(op.operation_id) + ": " + std::string(op.summary) + "\n";
   return s;
 }
 
 inline std::string top_help() {
   std::string s =
-      "coassist: the OpenAI Assistants API v2 from the command line.\n\n"
+      "coassist: the OpenAI Assistants v2, Responses and Conversations APIs from the command "
+      "line.\n\n"
       "Usage:\n"
       "  coassist GROUP VERB [--PARAM VALUE]... [--body JSON|@FILE] [--query KEY=VALUE]... "
       "[--stream [--accumulate]]\n"
@@ -151,8 +189,8 @@ inline std::string top_help() {
       "  stream), --max-retries N, --header 'Name: value' (repeatable; 'Name:' removes it),\n"
       "  --output PATH (write the result there, e.g. `files content`), --help.\n"
       "Environment: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID.\n"
-      "Exit codes: 0 ok, 1 API error (or `event: error` in a stream), 2 bad usage,\n"
-      "  3 connection/timeout error or truncated stream.\n\n"
+      "Exit codes: 0 ok, 1 API error (or `event: error` in a stream, or a response that ends\n"
+      "  failed or incomplete), 2 bad usage, 3 connection/timeout error or truncated stream.\n\n"
       "Groups and verbs:\n";
   std::optional<api::operation_group> last;
   for (const auto& op : all_operations()) {
@@ -172,7 +210,7 @@ inline std::string group_help(api::operation_group g) {
   for (const auto& op : all_operations())
     if (op.group == g) s += verb_line(op, kebab(op.method_name));
   if (g == api::operation_group::vector_stores)
-    s += verb_line(*api::find_operation("searchVectorStore"), "search");
+    s += verb_line(*find_operation("searchVectorStore"), "search");
   return s;
 }
 
@@ -309,7 +347,7 @@ inline invocation parse(const std::vector<std::string>& args) {
       inv.help_text = op_list_help();
       return inv;
     }
-    inv.op = api::find_operation(words[1]);
+    inv.op = find_operation(words[1]);
     if (!inv.op) throw usage_error("unknown operation '" + words[1] + "'; see coassist op --help");
   } else {
     auto g = group_named(words[0]);
@@ -408,8 +446,14 @@ inline invocation parse(const std::vector<std::string>& args) {
   inv.path = std::move(ordered);
 
   if (inv.accumulate && !inv.stream) throw usage_error("--accumulate needs --stream");
-  if (inv.stream && !op.takes_stream)
+  if (inv.stream && !op.takes_stream && !streams_by_query(op))
     throw usage_error(std::string(op.operation_id) + " cannot stream");
+  if (inv.stream && streams_by_query(op)) {
+    // getResponse --stream [--starting-after N]: a background response's events, replayed
+    for (auto& [k, v] : inv.query)
+      if (k == "stream") throw usage_error("give --stream once, as the flag");
+    inv.query.emplace_back("stream", "true");
+  }
 
   if (is_multipart(op)) {
     if (body) throw usage_error(std::string(op.operation_id) + " takes no --body (multipart)");

@@ -1,6 +1,7 @@
-// coassist: the Assistants v2 API from the command line (see docs/cli.md and `coassist --help`).
-// Exit codes: 0 ok, 1 API error (or `event: error` in a stream), 2 bad usage, 3 connection or
-// timeout error, or a truncated stream.
+// coassist: the Assistants v2, Responses and Conversations APIs from the command line (see
+// docs/cli.md and `coassist --help`). Exit codes: 0 ok, 1 API error (or `event: error` in a
+// stream, or a response that ends `failed` or `incomplete`), 2 bad usage, 3 connection or timeout
+// error, or a truncated stream.
 #include "args.hpp"
 
 #include <coassist/api/client.hpp>
@@ -182,6 +183,98 @@ error_info stream_error_info(const json::value& data) {
   return info;
 }
 
+// A Response (JSON) whose status is `failed` or `incomplete`: not success (exit 1), with what the
+// server said about it. nullopt for any other status.
+std::optional<error_info> unsuccessful_response(const json::value& response) {
+  const json::object* o = response.if_object();
+  const json::value* status = o ? o->if_contains("status") : nullptr;
+  if (!status || !status->is_string()) return std::nullopt;
+  error_info info;
+  info.kind = errc::api_status;
+  if (status->get_string() == "failed") {
+    info.type = "response_failed";
+    const json::value* e = o->if_contains("error");
+    if (e && e->is_object()) {
+      info = stream_error_info(*e);
+      info.kind = errc::api_status;
+      info.type = "response_failed";
+    }
+    if (info.message.empty() || info.message == "the server sent event: error")
+      info.message = "the response failed";
+  } else if (status->get_string() == "incomplete") {
+    info.type = "response_incomplete";
+    info.message = "the response is incomplete";
+    const json::value* d = o->if_contains("incomplete_details");
+    if (d && d->is_object())
+      if (const json::value* r = d->get_object().if_contains("reason"); r && r->is_string())
+        info.message += ": " + std::string(r->get_string());
+  } else {
+    return std::nullopt;
+  }
+  if (const json::value* id = o->if_contains("id"); id && id->is_string())
+    info.message += " (" + std::string(id->get_string()) + ")";
+  return info;
+}
+
+// The events of a Responses stream: one {"event", "data"} line each (keepalives skipped). It ends
+// at response.completed / .failed / .incomplete; `error` exits 1, and so does a response that
+// ended failed or incomplete; a body that ends before a terminal event exits 3.
+asio::awaitable<int> print_response_events(net::response_stream& s, bool accumulate,
+                                           std::FILE* out) {
+  sse::parser parser;
+  std::optional<json::value> final_response;
+  std::optional<error_info> server_error;
+  (void)accumulate;
+  for (;;) {
+    auto [ec, chunk] =
+        co_await s.async_read_some(asio::experimental::as_tuple(asio::use_awaitable));
+    if (ec) co_return report(read_error_info(ec));
+    if (chunk.empty()) break;
+    parser.feed(chunk);
+    std::error_code pec;
+    while (auto ev = parser.next(pec)) {
+      std::error_code jec;
+      json::value data = json::parse(ev->data, jec);
+      if (jec) data = json::string(ev->data);
+      // the data's "type" names the event (the `event:` line repeats it, or is absent)
+      std::string type = ev->type;
+      if (const json::object* o = data.if_object())
+        if (const json::value* t = o->if_contains("type"); t && t->is_string())
+          type = std::string(t->get_string());
+      if (type == "keepalive") continue;
+      json::object line;
+      line["event"] = type;
+      line["data"] = data;
+      write_line(out, line);
+      if (type == "error" && !server_error) server_error = stream_error_info(data);
+      if ((type == "response.completed" || type == "response.failed" ||
+           type == "response.incomplete") &&
+          !final_response) {
+        const json::object* o = data.if_object();
+        const json::value* r = o ? o->if_contains("response") : nullptr;
+        final_response = r ? *r : json::value(json::object{});
+      }
+    }
+    if (pec) {
+      error_info info;
+      info.kind = errc::invalid_response;
+      info.where = "event stream";
+      info.message = pec.message();
+      co_return report(info);
+    }
+  }
+  parser.finish();
+  if (server_error) co_return report(*server_error);
+  if (!final_response) {
+    error_info info;
+    info.kind = errc::stream_truncated;
+    info.message = "the stream ended without response.completed, .failed or .incomplete";
+    co_return report(info);
+  }
+  if (auto failed = unsuccessful_response(*final_response)) co_return report(*failed);
+  co_return exit_ok;
+}
+
 // One line per event; `--accumulate` adds the accumulated end state as the last line.
 asio::awaitable<int> print_events(net::response_stream& s, bool accumulate, std::FILE* out) {
   sse::parser parser;
@@ -247,6 +340,8 @@ asio::awaitable<int> run(client c, const cli::invocation& inv, std::FILE* out) {
   if (inv.stream || cli::is_raw_download(op)) {
     args.event_stream = inv.stream;
     net::response_stream s = co_await c.open(op, std::move(args), std::move(ro));
+    if (inv.stream && cli::is_responses_operation(op))
+      co_return co_await print_response_events(s, inv.accumulate, out);
     if (inv.stream) co_return co_await print_events(s, inv.accumulate, out);
     // Raw bytes (file content), written as they arrive.
     for (;;) {
@@ -259,8 +354,22 @@ asio::awaitable<int> run(client c, const cli::invocation& inv, std::FILE* out) {
     std::fflush(out);
     co_return exit_ok;
   }
+  if (cli::has_no_declared_body(op)) {
+    // deleteResponse: printed as it came (JSON on one line when it is JSON)
+    net::response r = co_await c.call_raw(op, std::move(args), std::move(ro));
+    std::error_code jec;
+    json::value v = json::parse(r.body, jec);
+    if (!jec)
+      write_line(out, v);
+    else if (!r.body.empty())
+      std::fwrite(r.body.data(), 1, r.body.size(), out);
+    co_return exit_ok;
+  }
   json::value v = co_await c.call(op, std::move(args), std::move(ro));
   write_line(out, v);
+  // a created response that ended failed or incomplete is not success
+  if (op.operation_id == "createResponse")
+    if (auto failed = unsuccessful_response(v)) co_return report(*failed);
   co_return exit_ok;
 }
 

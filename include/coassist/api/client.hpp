@@ -1,4 +1,5 @@
-// coassist::client: configuration, the connection pool and every Assistants v2 operation.
+// coassist::client: configuration, the connection pool and every Assistants v2, Responses and
+// Conversations operation.
 //
 //   asio::io_context io;
 //   coassist::client client(io.get_executor());            // OPENAI_API_KEY, OPENAI_BASE_URL...
@@ -60,6 +61,10 @@ class threads_resource;
 class files_resource;
 class uploads_resource;
 class vector_stores_resource;
+// Responses and Conversations: defined in <coassist/responses/resources.hpp> (which includes
+// only the Responses models, as <coassist/api.hpp> includes only the Assistants ones).
+class responses_resource;
+class conversations_resource;
 
 namespace detail {
 
@@ -335,6 +340,8 @@ public:
   files_resource files() const;
   uploads_resource uploads() const;
   vector_stores_resource vector_stores() const;
+  responses_resource responses() const;
+  conversations_resource conversations() const;
 
 private:
   static asio::awaitable<json::value> call_json(std::shared_ptr<detail::client_state> st,

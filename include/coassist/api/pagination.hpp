@@ -66,7 +66,12 @@ public:
   std::size_t pages_fetched() const noexcept { return pages_; }
 
 private:
-  static std::string cursor_of(const item_type& item) { return item.id; }
+  static std::string cursor_of(const item_type& item) {
+    if constexpr (requires { item.id; })
+      return item.id;
+    else
+      return item_id(item); // an item union (Responses): found by argument-dependent lookup
+  }
 
   asio::awaitable<void> fetch() {
     call_args a = args_;

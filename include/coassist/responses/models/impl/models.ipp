@@ -2525,7 +2525,7 @@ COASSIST_MODELS_DECL json::value encode(const tool_search_output& x) {
   return o;
 }
 
-COASSIST_MODELS_DECL void decode(const json::value& v, function_and_custom_tool_call_output& out,
+COASSIST_MODELS_DECL void decode(const json::value& v, input_content& out,
                                  const api::detail::path_node& at) {
   if (const json::object* o = v.if_object()) {
     const std::string_view type = api::detail::discriminator(*o, "type");
@@ -2550,13 +2550,13 @@ COASSIST_MODELS_DECL void decode(const json::value& v, function_and_custom_tool_
   }
   out = unknown_json{v};
 }
-COASSIST_MODELS_DECL json::value encode(const function_and_custom_tool_call_output& x) {
+COASSIST_MODELS_DECL json::value encode(const input_content& x) {
   return std::visit(
       [](const auto& alt) {
         using api::detail::encode; // primitives; models are found by argument-dependent lookup
         return json::value(encode(alt));
       },
-      static_cast<const function_and_custom_tool_call_output::variant&>(x));
+      static_cast<const input_content::variant&>(x));
 }
 
 COASSIST_MODELS_DECL void decode(const json::value& v, function_tool_call_output_output& out,
@@ -5230,8 +5230,7 @@ COASSIST_MODELS_DECL json::value encode(const input_item& x) {
       static_cast<const input_item::variant&>(x));
 }
 
-COASSIST_MODELS_DECL void decode(const json::value& v,
-                                 compact_response_method_public_body_input& out,
+COASSIST_MODELS_DECL void decode(const json::value& v, input_param& out,
                                  const api::detail::path_node& at) {
   if (v.is_string()) {
     std::string alt{};
@@ -5247,13 +5246,13 @@ COASSIST_MODELS_DECL void decode(const json::value& v,
   }
   out = unknown_json{v};
 }
-COASSIST_MODELS_DECL json::value encode(const compact_response_method_public_body_input& x) {
+COASSIST_MODELS_DECL json::value encode(const input_param& x) {
   return std::visit(
       [](const auto& alt) {
         using api::detail::encode; // primitives; models are found by argument-dependent lookup
         return json::value(encode(alt));
       },
-      static_cast<const compact_response_method_public_body_input::variant&>(x));
+      static_cast<const input_param::variant&>(x));
 }
 
 COASSIST_MODELS_DECL void decode(const json::value& v, prompt_cache_options_param& out,
