@@ -1,7 +1,7 @@
 // The streaming twin of agent::respond (agent/respond.hpp): every event of every response is
 // handed to the application as it arrives, and each round of tool calls between them.
 //
-//   agent::respond_options o;
+//   agent::stream_respond_options o;
 //   o.early_dispatch = true; // a call starts at its function_call_arguments.done event
 //   auto loop = co_await agent::stream_respond(client, tools, request, o);
 //   while (auto ev = co_await loop.next()) {
@@ -60,7 +60,7 @@ struct early_calls {
 
 template <class ToolSet> class streaming_response_loop {
 public:
-  streaming_response_loop(client c, ToolSet tools, json::object request, respond_options o,
+  streaming_response_loop(client c, ToolSet tools, json::object request, stream_respond_options o,
                           std::string conversation_id, responses::response_stream first,
                           detail::loop_clock clock)
       : client_(std::move(c)), tools_(std::move(tools)), request_(std::move(request)),
@@ -121,14 +121,18 @@ public:
 private:
   asio::awaitable<std::optional<response_loop_event>> end_of_leg(json::object response) {
     std::vector<tools::tool_call> calls;
+    std::exception_ptr not_success;
     try {
       detail::require_completed(response);
       calls = detail::function_calls_of(response);
       if (!calls.empty()) detail::check_round_limit(rounds_, options_, response, calls);
     } catch (...) {
+      not_success = std::current_exception();
+    }
+    if (not_success) {
       ended_ = true;
       co_await drop_early(); // started early for a response that did not succeed: never sent
-      throw;
+      std::rethrow_exception(not_success);
     }
     if (calls.empty()) {
       ended_ = true;
