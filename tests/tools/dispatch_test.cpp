@@ -96,6 +96,27 @@ TEST_CASE("definitions give the tools array for assistant creation", "[unit]") {
         R"(["query","limit"]},"strict":false}}])");
 }
 
+TEST_CASE("definitions in the Responses shape are flat function tools", "[unit]") {
+  auto set = tools::make_tool_set(tools::tool("wait", "Waits on a timer", wait_on_timer),
+                                  tools::tool("search", "Searches", [](const third_party&) {
+                                    return std::string("none");
+                                  }).with_strict(false));
+  auto assistants = set.definitions();
+  auto responses = set.definitions(tools::api_shape::responses);
+  REQUIRE(responses.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    // the same name, description, parameters and strict flag, one level up
+    const auto& nested = assistants[i].as_object().at("function").as_object();
+    const auto& flat = responses[i].as_object();
+    CHECK(flat.at("type") == "function");
+    CHECK(flat.size() == 5);
+    for (auto key : {"name", "description", "parameters", "strict"})
+      CHECK(flat.at(key) == nested.at(key));
+  }
+  CHECK(responses[0].as_object().at("name") == "wait");
+  CHECK(responses[1].as_object().at("strict") == false);
+}
+
 TEST_CASE("tool names are checked when the set is built", "[unit]") {
   auto handler = [](empty_args) { return std::string("x"); };
   CHECK_THROWS_AS(tools::make_tool_set(tools::tool("a b", "", handler)), std::invalid_argument);

@@ -62,6 +62,14 @@ std::string_view kind_name(errc k) {
     return "stream_truncated";
   case errc::invalid_argument:
     return "usage";
+  case errc::response_failed:
+    return "response_failed";
+  case errc::response_incomplete:
+    return "response_incomplete";
+  case errc::refusal:
+    return "refusal";
+  case errc::invalid_output:
+    return "invalid_output";
   }
   return "unknown";
 }
@@ -78,6 +86,10 @@ int exit_code_for(errc k) {
   case errc::internal_server:
   case errc::api_status:
   case errc::stream_error:
+  case errc::response_failed:
+  case errc::response_incomplete:
+  case errc::refusal:
+  case errc::invalid_output:
     return exit_api;
   case errc::missing_api_key:
   case errc::invalid_argument:

@@ -40,6 +40,11 @@ enum class errc {
   stream_error,         // the server sent `event: error` in a stream
   stream_truncated,     // the stream ended without a terminal event or `done`
   invalid_argument,     // a request the library refuses to send (bad header, bad id...)
+  // Responses API outcomes that are not success, though every request succeeded:
+  response_failed,     // a response ended `failed` (or `cancelled`)
+  response_incomplete, // a response ended `incomplete` (max_output_tokens, content_filter...)
+  refusal,             // the model refused to produce the structured output asked for
+  invalid_output,      // the model's output does not decode as the type asked for
 };
 
 namespace detail {
@@ -82,6 +87,14 @@ public:
       return "the stream ended before its last event";
     case errc::invalid_argument:
       return "invalid argument";
+    case errc::response_failed:
+      return "the response failed";
+    case errc::response_incomplete:
+      return "the response is incomplete";
+    case errc::refusal:
+      return "the model refused";
+    case errc::invalid_output:
+      return "the model's output does not match the type asked for";
     }
     return "unknown coassist.api error";
   }
@@ -206,6 +219,19 @@ class invalid_response_error : public error {
 class usage_error : public error {
   using error::error;
 };
+// A response ended `failed`, `cancelled` or `incomplete`: every request succeeded, but the
+// model's work did not. `info().where` names the response, `code` its error code or reason.
+class response_error : public error {
+  using error::error;
+};
+// Structured outputs: the model refused (`message` is its refusal), or its output is not a
+// valid document of the type asked for (`message` names the path and the expected type).
+class refusal_error : public error {
+  using error::error;
+};
+class output_error : public error {
+  using error::error;
+};
 
 // An exception_ptr holding the exception of the right class for `info`.
 inline std::exception_ptr make_error(error_info info) {
@@ -242,6 +268,13 @@ inline std::exception_ptr make_error(error_info info) {
   case errc::missing_api_key:
   case errc::invalid_argument:
     return std::make_exception_ptr(usage_error(std::move(info)));
+  case errc::response_failed:
+  case errc::response_incomplete:
+    return std::make_exception_ptr(response_error(std::move(info)));
+  case errc::refusal:
+    return std::make_exception_ptr(refusal_error(std::move(info)));
+  case errc::invalid_output:
+    return std::make_exception_ptr(output_error(std::move(info)));
   }
   return std::make_exception_ptr(error(std::move(info)));
 }

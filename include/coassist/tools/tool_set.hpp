@@ -20,6 +20,7 @@
 //           coassist::tools::blocking([](hash_args a) { return slow_hash(a.path); })));
 //
 //   json::array for_the_assistant = tools.definitions();   // the `tools` array of create
+//   json::array for_a_response = tools.definitions(tools::api_shape::responses); // flat shape
 //   tools::dispatch_options o{.max_concurrency = 16, .per_call_timeout = std::chrono::seconds(30)};
 //   std::vector<tool_output> outputs = co_await tools.dispatch(calls, o);
 //
@@ -66,6 +67,9 @@
 #include <vector>
 
 namespace coassist::tools {
+
+/// Which API a tool description is written for: the two nest function tools differently.
+enum class api_shape { assistants, responses };
 
 /// One function call requested by the model.
 struct tool_call {
@@ -217,13 +221,17 @@ public:
     return copy;
   }
 
-  /// `{"type":"function","function":{"name","description","parameters","strict"}}`
-  json::object definition() const {
+  /// The tool's description in the shape of `api`: Assistants
+  /// `{"type":"function","function":{"name","description","parameters","strict"}}`, or Responses
+  /// (flat) `{"type":"function","name","description","parameters","strict"}`.
+  json::object definition(api_shape api = api_shape::assistants) const {
     json::object function;
+    if (api == api_shape::responses) function.emplace("type", "function");
     function.emplace("name", name_);
     function.emplace("description", description_);
     function.emplace("parameters", reflect::schema_of<arguments>(strict_));
     function.emplace("strict", strict_);
+    if (api == api_shape::responses) return function;
     json::object out;
     out.emplace("type", "function");
     out.emplace("function", std::move(function));
@@ -342,10 +350,11 @@ public:
 
   static constexpr std::size_t size() noexcept { return sizeof...(Tools); }
 
-  /// The `tools` array for assistant (or response) creation.
-  json::array definitions() const {
+  /// The `tools` array of an assistant or run (api_shape::assistants), or of a response
+  /// (api_shape::responses: flat function tools).
+  json::array definitions(api_shape api = api_shape::assistants) const {
     json::array out;
-    std::apply([&](const auto&... t) { (out.emplace_back(t.definition()), ...); }, *tools_);
+    std::apply([&](const auto&... t) { (out.emplace_back(t.definition(api)), ...); }, *tools_);
     return out;
   }
 
