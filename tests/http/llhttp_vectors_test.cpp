@@ -1,5 +1,5 @@
-// llhttp's own response cases (COASSIST_REFERENCE_DIR/test-vectors/llhttp-response/*.md, read at run
-// time) against our parser: status codes, body bytes, completed messages and accept-vs-reject
+// llhttp's own response cases (COASSIST_REFERENCE_DIR/test-vectors/llhttp-response/*.md, read at
+// run time) against our parser: status codes, body bytes, completed messages and accept-vs-reject
 // must match llhttp's log, except for the deliberate differences listed in `deviations`.
 //
 // Which cases run:

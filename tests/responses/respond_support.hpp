@@ -3,7 +3,7 @@
 // conversations.
 #pragma once
 
-#include "support/client_fixture.hpp"
+#include "support/client_base.hpp"
 
 #include <coassist/agent/respond.hpp>
 
@@ -52,10 +52,10 @@ inline fs::path log_path() {
           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
 }
 
-struct fixture : test::client_fixture {
+struct fixture : test::client_on_emulator {
   fs::path log;
   explicit fixture(std::vector<std::string> extra = {}, fs::path p = log_path())
-      : client_fixture(with_log(std::move(extra), p)), log(std::move(p)) {}
+      : client_on_emulator(with_log(std::move(extra), p)), log(std::move(p)) {}
   static std::vector<std::string> with_log(std::vector<std::string> args, const fs::path& p) {
     args.insert(args.end(), {"--log-requests", p.string()});
     return args;

@@ -7,7 +7,10 @@
 #include <coassist/api/client.hpp>
 
 #include <chrono>
+#include <functional>
 #include <future>
+#include <string>
+#include <vector>
 
 namespace coassist::test {
 
@@ -27,5 +30,32 @@ template <class F> void run_with_client(emulator& emu, F body) {
   io.run();
   fut.get();
 }
+
+// A local server, an io_context and a client on it, with a runner for coroutine test bodies.
+struct client_on_emulator {
+  emulator emu;
+  asio::io_context io;
+  client c;
+
+  explicit client_on_emulator(std::vector<std::string> emulator_args = {},
+                              const std::function<void(client_options&)>& tune = {})
+      : emu(std::move(emulator_args)), c(io.get_executor(), tuned(emu, tune)) {}
+
+  // Runs body() (a coroutine) on the io_context until it is done; rethrows what it threw.
+  template <class F> void run(F body) {
+    io.restart();
+    auto fut = asio::co_spawn(io, body(), asio::use_future);
+    io.run();
+    fut.get();
+  }
+
+private:
+  static client_options tuned(const emulator& emu,
+                              const std::function<void(client_options&)>& tune) {
+    auto o = client_options_for(emu);
+    if (tune) tune(o);
+    return o;
+  }
+};
 
 } // namespace coassist::test

@@ -21,23 +21,10 @@ inline api::create_message_request user_message(std::string text) {
   return m;
 }
 
-struct client_fixture {
-  emulator emu;
-  asio::io_context io;
-  client c;
+struct client_fixture : client_on_emulator {
   std::string assistant_id; // the assistant run_request() names (the test creates it)
 
-  explicit client_fixture(std::vector<std::string> emulator_args = {},
-                          const std::function<void(client_options&)>& tune = {})
-      : emu(std::move(emulator_args)), c(io.get_executor(), tuned(emu, tune)) {}
-
-  // Runs body() (a coroutine) on the io_context until it is done; rethrows what it threw.
-  template <class F> void run(F body) {
-    io.restart();
-    auto fut = asio::co_spawn(io, body(), asio::use_future);
-    io.run();
-    fut.get();
-  }
+  using client_on_emulator::client_on_emulator;
 
   // A thread holding one user message, with scripted turns queued on it.
   std::string thread_with(std::string text, json::array turns = {}) {
@@ -55,14 +42,6 @@ struct client_fixture {
     api::create_run_request rr;
     rr.assistant_id = assistant_id;
     return rr;
-  }
-
-private:
-  static client_options tuned(const emulator& emu,
-                              const std::function<void(client_options&)>& tune) {
-    auto o = client_options_for(emu);
-    if (tune) tune(o);
-    return o;
   }
 };
 
